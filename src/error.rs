@@ -1,0 +1,162 @@
+//! The library's error type. Every variant names what the user can act on:
+//! the file, the element, the flag, or the evidence from Chrome or FFmpeg.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong in a render.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument or input path is unusable (missing folder, bad JSON).
+    #[error("{what}: {message}")]
+    Input {
+        /// The flag or path at fault.
+        what: String,
+        /// Why, and what to do.
+        message: String,
+    },
+    /// The composition breaks a rule of the format.
+    #[error("{}{}: {message}", file.display(), element.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    Composition {
+        /// The HTML file.
+        file: PathBuf,
+        /// The offending element, written as a short selector or tag.
+        element: Option<String>,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// Chrome failed: launch, crash, or a DevTools call that errored.
+    #[error("{message}{evidence}")]
+    Browser {
+        /// What hf was doing.
+        message: String,
+        /// Command, exit status, stderr tail, page console.
+        evidence: Evidence,
+    },
+    /// A browser call took longer than its limit.
+    #[error("timed out after {seconds:.1} s: {what}{evidence}")]
+    Timeout {
+        /// The call and, during capture, the frame.
+        what: String,
+        /// The limit that was hit.
+        seconds: f64,
+        /// Page console and Chrome stderr at the time.
+        evidence: Evidence,
+    },
+    /// FFmpeg could not decode a source or encode the output.
+    #[error("{}: {message}", path.display())]
+    Media {
+        /// The media file involved.
+        path: PathBuf,
+        /// FFmpeg's words and ours.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The render was interrupted (Ctrl-C).
+    #[error("render cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    /// The exit code `hf` uses for this error; documented in `hf --help`.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Input { .. } => 2,
+            Self::Composition { .. } => 3,
+            Self::Browser { .. } | Self::Timeout { .. } => 4,
+            Self::Media { .. } => 5,
+            Self::Io { .. } => 6,
+            Self::Cancelled => 130,
+        }
+    }
+
+    /// Shorthand for an I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Shorthand for a composition error.
+    pub fn composition(
+        file: impl Into<PathBuf>,
+        element: Option<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self::Composition {
+            file: file.into(),
+            element,
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for a media error.
+    pub fn media(path: impl Into<PathBuf>, message: impl fmt::Display) -> Self {
+        Self::Media {
+            path: path.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// What a failing browser leaves behind, printed under the error.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// The Chrome command line.
+    pub command: Option<String>,
+    /// How Chrome exited, if it did.
+    pub exit_status: Option<String>,
+    /// The last lines Chrome wrote to stderr.
+    pub stderr_tail: Vec<String>,
+    /// The page's last console lines and uncaught exceptions.
+    pub console_tail: Vec<String>,
+}
+
+impl Evidence {
+    /// True when there is nothing to show.
+    pub fn is_empty(&self) -> bool {
+        self.command.is_none()
+            && self.exit_status.is_none()
+            && self.stderr_tail.is_empty()
+            && self.console_tail.is_empty()
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return Ok(());
+        }
+        if let Some(status) = &self.exit_status {
+            write!(f, "\n  chrome exit status: {status}")?;
+        }
+        if let Some(cmd) = &self.command {
+            write!(f, "\n  chrome command: {cmd}")?;
+        }
+        if !self.console_tail.is_empty() {
+            write!(f, "\n  page console (last {} lines):", self.console_tail.len())?;
+            for line in &self.console_tail {
+                write!(f, "\n    {line}")?;
+            }
+        }
+        if !self.stderr_tail.is_empty() {
+            write!(f, "\n  chrome stderr (last {} lines):", self.stderr_tail.len())?;
+            for line in &self.stderr_tail {
+                write!(f, "\n    {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
