@@ -61,6 +61,16 @@ pub enum Event {
         /// Total frames to capture.
         total_frames: u64,
     },
+    /// A capture worker's browser is up (its pid lets tools and tests
+    /// watch or fault-inject it).
+    WorkerStarted {
+        /// Attempt number, 1-based.
+        attempt: u32,
+        /// Worker index within the attempt.
+        worker: u32,
+        /// Chrome's main process id.
+        chrome_pid: u32,
+    },
     /// Frames captured so far (all workers together).
     Frame {
         /// Frames done.

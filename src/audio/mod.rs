@@ -1,1 +1,64 @@
-//! audio stage.
+//! Audio stage: decode every `<audio>` clip, apply its media start, length
+//! and volume, place it at its start time, and mix everything to 48 kHz
+//! stereo float. The mix lasts exactly as long as the video.
+
+use crate::compile::AudioClip;
+use crate::encode::AUDIO_RATE;
+use crate::error::Result;
+
+/// The mixed track: interleaved stereo f32 at [`AUDIO_RATE`].
+#[derive(Debug, Clone, Default)]
+pub struct Mix {
+    /// Interleaved L/R samples.
+    pub samples: Vec<f32>,
+    /// Samples that had to be clipped to ±1 after summing.
+    pub clipped: usize,
+}
+
+/// Mix `clips` into a track of `total_seconds`. Returns None when there are
+/// no clips, so the output has no audio stream at all.
+pub fn mix(clips: &[AudioClip], total_seconds: f64) -> Result<Option<Mix>> {
+    if clips.is_empty() {
+        return Ok(None);
+    }
+    let rate = f64::from(AUDIO_RATE);
+    let total = (total_seconds * rate).round() as usize;
+    let mut out = vec![0f32; total * 2];
+    for clip in clips {
+        let info = crate::decode::probe(&clip.src)?;
+        // Decode mono sources as mono and copy to both sides, so a mono
+        // file keeps its level instead of losing 3 dB to a downmix matrix.
+        let channels = if info.audio_channels == Some(1) { 1 } else { 2 };
+        let src = crate::decode::decode_audio(&clip.src, AUDIO_RATE, channels)?;
+        let frames_in = src.len() / channels as usize;
+        let skip = (clip.media_start * rate).round() as usize;
+        let len = (clip.duration * rate).round() as usize;
+        let at = (clip.start * rate).round() as usize;
+        let gain = clip.volume as f32;
+        for i in 0..len {
+            let s = skip + i;
+            let o = at + i;
+            if s >= frames_in || o >= total {
+                break;
+            }
+            let (l, r) = if channels == 1 {
+                (src[s], src[s])
+            } else {
+                (src[2 * s], src[2 * s + 1])
+            };
+            out[2 * o] += l * gain;
+            out[2 * o + 1] += r * gain;
+        }
+    }
+    let mut clipped = 0;
+    for s in &mut out {
+        if s.abs() > 1.0 {
+            clipped += 1;
+            *s = s.clamp(-1.0, 1.0);
+        }
+    }
+    Ok(Some(Mix {
+        samples: out,
+        clipped,
+    }))
+}

@@ -1,1 +1,374 @@
-//! compile stage.
+//! Compile stage: read a composition's `index.html`, validate it, resolve
+//! every clip's timing to absolute seconds, and inject the hf runtime.
+//!
+//! The compiled HTML is what Chrome loads and what the harness snapshots,
+//! so every resolved time is written back as plain seconds (`data-start`,
+//! `data-end`, `data-duration`), with the authored expression kept in
+//! `data-hf-authored-start` when it was relative.
+
+mod rewrite;
+pub mod scan;
+pub mod timing;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::Fps;
+use crate::error::{Error, Result};
+use scan::ScannedElement;
+use timing::{PendingClip, StartExpr};
+
+pub use rewrite::RUNTIME_PATH;
+
+/// The in-page runtime, served at [`RUNTIME_PATH`].
+pub const RUNTIME_JS: &str = include_str!("runtime.js");
+
+/// The composition as hf understands it after compilation.
+#[derive(Debug, Clone)]
+pub struct Composition {
+    /// `data-composition-id` of the root.
+    pub id: String,
+    /// Viewport and output width in pixels.
+    pub width: u32,
+    /// Viewport and output height in pixels.
+    pub height: u32,
+    /// Render length in seconds (the root's `data-duration`).
+    pub duration: f64,
+    /// Frame rate used for this render.
+    pub fps: Fps,
+    /// The root carries `data-no-timeline`: do not wait for a timeline.
+    pub no_timeline: bool,
+    /// The folder the page is served from.
+    pub dir: PathBuf,
+    /// The source HTML file.
+    pub index: PathBuf,
+    /// Every timed element below the root, with its resolved window.
+    pub clips: Vec<Clip>,
+    /// Audio clips to mix.
+    pub audio: Vec<AudioClip>,
+    /// The compiled HTML.
+    pub html: String,
+}
+
+impl Composition {
+    /// Frames in the render.
+    pub fn frame_count(&self) -> u64 {
+        self.fps.frame_count(self.duration)
+    }
+}
+
+/// A timed element and its window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Clip {
+    /// Element id (media without one get `hf-audio-N` / `hf-video-N`).
+    pub id: Option<String>,
+    /// Lower-case tag.
+    pub tag: String,
+    /// Absolute start in seconds.
+    pub start: f64,
+    /// Absolute end, None when open-ended.
+    pub end: Option<f64>,
+}
+
+/// An `<audio>` clip as the mixer needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioClip {
+    /// Element id.
+    pub id: String,
+    /// Source file on disk.
+    pub src: PathBuf,
+    /// Composition time the clip starts at.
+    pub start: f64,
+    /// Seconds of the clip on the timeline.
+    pub duration: f64,
+    /// Offset into the source, seconds.
+    pub media_start: f64,
+    /// Linear gain, 0..=1.
+    pub volume: f64,
+}
+
+/// Settings that change what compile produces.
+#[derive(Debug, Clone, Default)]
+pub struct CompileOptions {
+    /// Overrides the root's `data-fps`.
+    pub fps: Option<Fps>,
+    /// Variable overrides, injected before any page script.
+    pub variables: Option<serde_json::Value>,
+}
+
+/// Find `index.html` for an input path: a folder holding it, a fixture
+/// folder whose `src/` holds it, or the file itself.
+pub fn locate_index(input: &Path) -> Result<PathBuf> {
+    if input.is_file() {
+        return Ok(input.to_path_buf());
+    }
+    if !input.exists() {
+        return Err(Error::Input {
+            what: input.display().to_string(),
+            message: "no such file or folder".into(),
+        });
+    }
+    for candidate in [input.join("index.html"), input.join("src").join("index.html")] {
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    Err(Error::Input {
+        what: input.display().to_string(),
+        message: "no index.html in this folder or in its src/ folder".into(),
+    })
+}
+
+/// Compile the composition at `input`.
+pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
+    let index = locate_index(input)?;
+    let index = index.canonicalize().map_err(|e| Error::io(&index, e))?;
+    let dir = index
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let source = std::fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    let found = scan::scan(&source)
+        .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
+    let err = |el: Option<&ScannedElement>, msg: String| {
+        Error::composition(&index, el.map(ScannedElement::describe), msg)
+    };
+
+    let root_idx = found
+        .elements
+        .iter()
+        .position(|e| e.attr("data-root") == Some("true") && e.attr("data-composition-id").is_some())
+        .or_else(|| found.elements.iter().position(|e| e.attr("data-composition-id").is_some()))
+        .ok_or_else(|| {
+            err(
+                None,
+                "no composition root: no element carries data-composition-id. Add \
+                 data-composition-id, data-width, data-height and data-duration to the \
+                 element that holds the composition"
+                    .into(),
+            )
+        })?;
+    let root = &found.elements[root_idx];
+    let id = root.attr("data-composition-id").unwrap_or_default().trim().to_owned();
+    if id.is_empty() {
+        return Err(err(Some(root), "data-composition-id is empty".into()));
+    }
+    let width = pixel_attr(root, "data-width").map_err(|m| err(Some(root), m))?;
+    let height = pixel_attr(root, "data-height").map_err(|m| err(Some(root), m))?;
+    let duration = match root.attr("data-duration") {
+        None => {
+            return Err(err(
+                Some(root),
+                "the composition root has no data-duration; hf needs the render length in \
+                 seconds, e.g. data-duration=\"4\""
+                    .into(),
+            ))
+        }
+        Some(raw) => timing::parse_duration(raw).map_err(|m| err(Some(root), m))?,
+    };
+    let authored_fps = match root.attr("data-fps") {
+        Some(raw) => Some(raw.parse::<Fps>().map_err(|e| err(Some(root), format!("data-fps: {e}")))?),
+        None => None,
+    };
+    let fps = opts.fps.or(authored_fps).unwrap_or(Fps::int(30));
+    if fps.frame_count(duration) > (86_400.0 * fps.as_f64()).ceil() as u64 {
+        return Err(err(Some(root), "data-duration is longer than 24 hours".into()));
+    }
+
+    // Every interesting element but the root is a clip.
+    let mut pending = Vec::new();
+    let mut media_ids = Vec::new();
+    let (mut n_audio, mut n_video) = (0, 0);
+    for (i, el) in found.elements.iter().enumerate() {
+        if i == root_idx {
+            continue;
+        }
+        let is_media = matches!(el.tag.as_str(), "audio" | "video");
+        let id = match el.attr("id") {
+            Some(id) if !id.trim().is_empty() => Some(id.trim().to_owned()),
+            _ if is_media => {
+                let n = if el.tag == "audio" { &mut n_audio } else { &mut n_video };
+                *n += 1;
+                Some(format!("hf-{}-{}", el.tag, n))
+            }
+            _ => None,
+        };
+        media_ids.push(id.clone());
+        let start = match el.attr("data-start") {
+            Some(raw) => timing::parse_start(raw).map_err(|m| err(Some(el), m))?,
+            None => StartExpr::At(0.0),
+        };
+        let mut duration = match el.attr("data-duration") {
+            Some(raw) => Some(timing::parse_duration(raw).map_err(|m| err(Some(el), m))?),
+            None => None,
+        };
+        if duration.is_none() && el.tag == "audio" {
+            duration = Some(media_length(&dir, el, &index)?);
+        }
+        pending.push((i, PendingClip { id, start, duration }));
+    }
+    let clips_in: Vec<PendingClip> = pending.iter().map(|(_, c)| c.clone()).collect();
+    let windows = timing::resolve(&clips_in).map_err(|e| {
+        let el = &found.elements[pending[e.clip].0];
+        err(Some(el), e.message)
+    })?;
+
+    let mut clips = Vec::new();
+    let mut audio = Vec::new();
+    for ((el_idx, pc), w) in pending.iter().zip(&windows) {
+        let el = &found.elements[*el_idx];
+        clips.push(Clip {
+            id: pc.id.clone(),
+            tag: el.tag.clone(),
+            start: w.start,
+            end: w.end,
+        });
+        if el.tag == "audio" && el.attr("data-hidden").is_none() {
+            audio.push(audio_clip(&dir, &index, el, pc, w)?);
+        }
+    }
+
+    let config = RuntimeConfig {
+        id: id.as_str(),
+        width,
+        height,
+        duration,
+        fps_num: fps.num,
+        fps_den: fps.den,
+        no_timeline: root.attr("data-no-timeline").is_some(),
+        variables: opts.variables.as_ref(),
+    };
+    let html = rewrite::rewrite(&source, &found, root_idx, &pending, &windows, &config)
+        .map_err(|e| err(None, format!("cannot rewrite HTML: {e}")))?;
+    let no_timeline = config.no_timeline;
+
+    Ok(Composition {
+        id,
+        width,
+        height,
+        duration,
+        fps,
+        no_timeline,
+        dir,
+        index,
+        clips,
+        audio,
+        html,
+    })
+}
+
+/// What the in-page runtime is told about the composition.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RuntimeConfig<'a> {
+    id: &'a str,
+    width: u32,
+    height: u32,
+    duration: f64,
+    fps_num: u32,
+    fps_den: u32,
+    no_timeline: bool,
+    variables: Option<&'a serde_json::Value>,
+}
+
+fn pixel_attr(el: &ScannedElement, name: &str) -> std::result::Result<u32, String> {
+    let raw = el
+        .attr(name)
+        .ok_or_else(|| format!("the composition root has no {name} (pixels)"))?;
+    match raw.trim().parse::<u32>() {
+        Ok(v) if (2..=8192).contains(&v) && v % 2 == 0 => Ok(v),
+        Ok(v) if v % 2 == 1 => Err(format!(
+            "{name}=\"{raw}\" is odd; H.264 with 4:2:0 chroma needs even sizes"
+        )),
+        _ => Err(format!("{name}=\"{raw}\" must be an even whole number of pixels, 2..=8192")),
+    }
+}
+
+fn media_src(dir: &Path, index: &Path, el: &ScannedElement) -> Result<PathBuf> {
+    let src = el.attr("src").filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+        Error::composition(index, Some(el.describe()), "media element has no src")
+    })?;
+    let rel = src.trim().trim_start_matches("./").trim_start_matches('/');
+    if rel.contains("://") {
+        return Err(Error::composition(
+            index,
+            Some(el.describe()),
+            "remote media is not supported; copy the file into the composition folder",
+        ));
+    }
+    let path = dir.join(rel);
+    if !path.is_file() {
+        return Err(Error::composition(
+            index,
+            Some(el.describe()),
+            format!("src file {} does not exist", path.display()),
+        ));
+    }
+    Ok(path)
+}
+
+fn media_length(dir: &Path, el: &ScannedElement, index: &Path) -> Result<f64> {
+    let path = media_src(dir, index, el)?;
+    let info = crate::decode::probe(&path)?;
+    let media_start = number_attr(el, "data-media-start", 0.0).map_err(|m| {
+        Error::composition(index, Some(el.describe()), m)
+    })?;
+    let len = info.audio_duration_s.unwrap_or(0.0) - media_start;
+    if len <= 0.0 {
+        return Err(Error::composition(
+            index,
+            Some(el.describe()),
+            format!("the source is {:.3} s long, shorter than data-media-start", len + media_start),
+        ));
+    }
+    Ok(len)
+}
+
+fn number_attr(el: &ScannedElement, name: &str, default: f64) -> std::result::Result<f64, String> {
+    match el.attr(name) {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+            _ => Err(format!("{name}=\"{raw}\" must be a non-negative number")),
+        },
+    }
+}
+
+fn audio_clip(
+    dir: &Path,
+    index: &Path,
+    el: &ScannedElement,
+    pc: &PendingClip,
+    w: &timing::Window,
+) -> Result<AudioClip> {
+    let bad = |m: String| Error::composition(index, Some(el.describe()), m);
+    let volume = number_attr(el, "data-volume", 1.0).map_err(bad)?;
+    if volume > 1.0 {
+        return Err(bad(format!("data-volume=\"{volume}\" must lie in 0..=1")));
+    }
+    let media_start = match el.attr("data-media-start") {
+        Some(_) => number_attr(el, "data-media-start", 0.0),
+        None => number_attr(el, "data-playback-start", 0.0),
+    }
+    .map_err(bad)?;
+    Ok(AudioClip {
+        id: pc.id.clone().unwrap_or_default(),
+        src: media_src(dir, index, el)?,
+        start: w.start,
+        duration: w.end.map(|e| e - w.start).unwrap_or(0.0),
+        media_start,
+        volume,
+    })
+}
+
+/// Seconds as the shortest exact-enough decimal (`1.5`, `0.333333`).
+pub fn fmt_secs(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s.is_empty() || s == "-0" {
+        "0".into()
+    } else {
+        s.to_owned()
+    }
+}

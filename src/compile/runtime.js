@@ -1,0 +1,220 @@
+// hf in-page runtime. Injected at the top of <head> (after window.__HF_CONFIG)
+// so it runs before any page script. It owns time: the page sees composition
+// time through Date, performance.now, requestAnimationFrame and timers, and
+// hf moves that time with window.__hf.seek(t).
+(function () {
+  "use strict";
+  var cfg = window.__HF_CONFIG || {};
+  var EPOCH = 1704067200000; // 2024-01-01T00:00:00Z: a fixed wall clock.
+  var frameMs = 1000 * (cfg.fpsDen || 1) / (cfg.fpsNum || 30);
+  var nowMs = 0;
+
+  // ---- seeded randomness -------------------------------------------------
+  // Mulberry32, re-seeded from the frame time on every seek, so a frame's
+  // random stream never depends on which worker or route captured it.
+  var rngState = 0;
+  function reseed(ms) {
+    rngState = (Math.imul(Math.floor(ms) >>> 0, 0x9e3779b9) + 0x9e3779b9) >>> 0;
+  }
+  function random() {
+    rngState = (rngState + 0x6d2b79f5) >>> 0;
+    var t = rngState;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  reseed(0);
+  Math.random = random;
+  if (window.crypto && window.crypto.getRandomValues) {
+    window.crypto.getRandomValues = function (arr) {
+      for (var i = 0; i < arr.length; i++) arr[i] = Math.floor(random() * 4294967296);
+      return arr;
+    };
+  }
+
+  // ---- virtual clock ------------------------------------------------------
+  var RealDate = Date;
+  function HfDate(a, b, c, d, e, f, g) {
+    if (!(this instanceof HfDate)) return new RealDate(EPOCH + nowMs).toString();
+    var n = arguments.length;
+    if (n === 0) return new RealDate(EPOCH + nowMs);
+    if (n === 1) return new RealDate(a);
+    return new RealDate(a, b, c === undefined ? 1 : c, d || 0, e || 0, f || 0, g || 0);
+  }
+  HfDate.prototype = RealDate.prototype;
+  HfDate.now = function () { return EPOCH + nowMs; };
+  HfDate.parse = RealDate.parse;
+  HfDate.UTC = RealDate.UTC;
+  window.Date = HfDate;
+  try {
+    Object.defineProperty(performance, "now", { value: function () { return nowMs; }, configurable: true });
+  } catch (e) { /* keep going: Date and rAF still follow virtual time */ }
+
+  var realSetTimeout = window.setTimeout.bind(window);
+  var timers = new Map();
+  var nextTimer = 1;
+  function addTimer(fn, delay, args, repeat) {
+    var id = nextTimer++;
+    var d = Math.max(0, Number(delay) || 0);
+    if (typeof fn === "string") { var src = fn; fn = function () { (0, eval)(src); }; }
+    timers.set(id, { fn: fn, args: args, due: nowMs + d, every: repeat ? Math.max(d, 1) : 0, seq: id });
+    return id;
+  }
+  window.setTimeout = function (fn, delay) { return addTimer(fn, delay, Array.prototype.slice.call(arguments, 2), false); };
+  window.setInterval = function (fn, delay) { return addTimer(fn, delay, Array.prototype.slice.call(arguments, 2), true); };
+  window.clearTimeout = window.clearInterval = function (id) { timers.delete(id); };
+
+  var rafQueue = new Map();
+  var nextRaf = 1;
+  window.requestAnimationFrame = function (cb) { var id = nextRaf++; rafQueue.set(id, cb); return id; };
+  window.cancelAnimationFrame = function (id) { rafQueue.delete(id); };
+
+  function runTimersUntil(ms) {
+    // Fire due timers in (due, creation) order; each sees its own due time.
+    for (var guard = 0; guard < 100000; guard++) {
+      var best = null;
+      timers.forEach(function (t, id) {
+        if (t.due <= ms && (!best || t.due < best.t.due || (t.due === best.t.due && t.seq < best.t.seq))) best = { id: id, t: t };
+      });
+      if (!best) return;
+      nowMs = Math.max(nowMs, best.t.due);
+      if (best.t.every) { best.t.due += best.t.every; best.t.seq = nextTimer++; } else timers.delete(best.id);
+      try { best.t.fn.apply(window, best.t.args); } catch (e) { console.error(e); }
+    }
+  }
+  function flushRaf(ms) {
+    var due = rafQueue;
+    rafQueue = new Map();
+    due.forEach(function (cb) { try { cb(ms); } catch (e) { console.error(e); } });
+  }
+  function advanceTo(ms) {
+    runTimersUntil(ms);
+    nowMs = ms;
+    reseed(ms);
+    flushRaf(ms);
+  }
+
+  // ---- media: Chrome never plays it; hf mixes audio itself ---------------
+  var realPlay = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function () { return Promise.resolve(); };
+  function silenceMedia() {
+    document.querySelectorAll("audio,video").forEach(function (m) {
+      m.muted = true; m.autoplay = false;
+      try { m.pause(); } catch (e) { /* ignore */ }
+    });
+  }
+  void realPlay;
+
+  // ---- clip visibility ----------------------------------------------------
+  var style = document.createElement("style");
+  style.setAttribute("data-hf-runtime", "");
+  style.textContent = "[data-hf-hidden]{visibility:hidden !important}[data-hidden]{display:none !important}";
+  document.documentElement.appendChild(style);
+  var timed = null;
+  function collectTimed() {
+    timed = [];
+    document.querySelectorAll("[data-start]").forEach(function (el) {
+      if (el.getAttribute("data-composition-id") === cfg.id && timed.rootSeen !== true) { timed.rootSeen = true; return; }
+      var s = parseFloat(el.getAttribute("data-start"));
+      var e = parseFloat(el.getAttribute("data-end"));
+      timed.push({ el: el, start: isFinite(s) ? s : 0, end: isFinite(e) ? e : Infinity });
+    });
+  }
+  function syncVisibility(t) {
+    if (!timed) collectTimed();
+    // Nested windows: a clip inside a timed parent shows only inside both,
+    // which visibility inheritance gives us for free unless a child sets
+    // visibility itself; the attribute rule is !important on each clip.
+    for (var i = 0; i < timed.length; i++) {
+      var c = timed[i];
+      var on = c.start <= t + 1e-9 && t + 1e-9 < c.end;
+      if (on) c.el.removeAttribute("data-hf-hidden"); else c.el.setAttribute("data-hf-hidden", "");
+    }
+  }
+
+  // ---- timelines ----------------------------------------------------------
+  window.__timelines = window.__timelines || {};
+  function registered() {
+    var tls = window.__timelines;
+    if (Array.isArray(tls)) {
+      var keyed = {};
+      if (tls.length === 1) keyed[cfg.id] = tls[0]; else tls.forEach(function (tl, i) { keyed["tl-" + i] = tl; });
+      window.__timelines = tls = keyed;
+    }
+    return tls || {};
+  }
+  function rootTimeline() {
+    var tls = registered();
+    if (tls[cfg.id]) return tls[cfg.id];
+    var keys = Object.keys(tls);
+    return keys.length === 1 ? tls[keys[0]] : null;
+  }
+  function seekTimelines(t) {
+    var tls = registered();
+    Object.keys(tls).forEach(function (k) {
+      var tl = tls[k];
+      if (!tl || typeof tl.totalTime !== "function") return;
+      var len = typeof tl.totalDuration === "function" ? tl.totalDuration() : Infinity;
+      // Clamp so frames after the last tween hold the final state.
+      var local = Math.max(0, Math.min(t, len));
+      tl.pause();
+      tl.totalTime(local, false);
+    });
+  }
+
+  // ---- readiness ----------------------------------------------------------
+  var fontsReady = false;
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { fontsReady = true; });
+  else fontsReady = true;
+  var decoded = new WeakSet();
+  function imagesPending() {
+    var pending = [];
+    document.querySelectorAll("img").forEach(function (img) {
+      if (!img.complete) { pending.push(img.currentSrc || img.src || "<img>"); return; }
+      if (img.naturalWidth > 0 && !decoded.has(img) && img.decode) {
+        decoded.add(img);
+        img.decode().catch(function () {});
+      }
+    });
+    return pending;
+  }
+
+  var lastSeek = -1;
+  window.__hf = {
+    version: 1,
+    duration: cfg.duration,
+    // What readiness still waits for, as a list of human-readable items.
+    status: function () {
+      var waiting = [];
+      if (document.readyState !== "complete") waiting.push("document load (readyState " + document.readyState + ")");
+      if (!fontsReady) waiting.push("fonts (document.fonts.ready)");
+      imagesPending().forEach(function (src) { waiting.push("image " + src); });
+      if (!cfg.noTimeline && !rootTimeline()) {
+        waiting.push("timeline window.__timelines[\"" + cfg.id + "\"] (register it, or mark the root data-no-timeline)");
+      }
+      return waiting;
+    },
+    // Move the page to composition time t (seconds). Forward jumps step
+    // through every frame in between so rAF-driven state evolves exactly as
+    // in a sequential render, whichever frame a worker starts at.
+    seek: function (t) {
+      var ms = t * 1000;
+      if (lastSeek < 0) silenceMedia();
+      if (ms > nowMs + frameMs * 1.5) {
+        var start = lastSeek < 0 ? 0 : Math.floor(nowMs / frameMs + 1e-6) + 1;
+        for (var k = start; k * frameMs < ms - frameMs * 0.5; k++) {
+          var fm = k * frameMs;
+          advanceTo(fm);
+          seekTimelines(fm / 1000);
+        }
+      }
+      advanceTo(ms);
+      seekTimelines(t);
+      syncVisibility(t);
+      lastSeek = ms;
+      return true;
+    },
+    variables: function () { return Object.assign({}, cfg.variables || {}); },
+  };
+  window.__hfVariables = cfg.variables || {};
+})();

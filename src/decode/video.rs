@@ -1,0 +1,302 @@
+//! Video decoding into packed yuv420p frames, keeping only the frames a
+//! caller asks for: the harness compares 100 checkpoints of a video and
+//! must not hold every frame of a 1080p render in memory.
+
+use std::path::Path;
+
+use ffmpeg_next as ffmpeg;
+use ffmpeg::codec::threading;
+use ffmpeg::format::Pixel;
+use ffmpeg::media::Type;
+use ffmpeg::software::scaling;
+use ffmpeg::util::frame::Video as AvFrame;
+use image::RgbImage;
+
+use super::{open, stream_info, MediaInfo};
+use crate::error::{Error, Result};
+
+/// One decoded picture as tightly packed yuv420p planes (no stride
+/// padding): `y` is `width × height`, `u` and `v` are
+/// `ceil(width/2) × ceil(height/2)`. Packed planes make PSNR and pixel
+/// probes plain slice arithmetic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YuvFrame {
+    /// Luma width in pixels.
+    pub width: u32,
+    /// Luma height in pixels.
+    pub height: u32,
+    /// Luma plane, row-major.
+    pub y: Vec<u8>,
+    /// Cb plane at half resolution (rounded up).
+    pub u: Vec<u8>,
+    /// Cr plane at half resolution (rounded up).
+    pub v: Vec<u8>,
+}
+
+impl YuvFrame {
+    /// Width of the chroma planes.
+    pub fn chroma_width(&self) -> u32 {
+        self.width.div_ceil(2)
+    }
+
+    /// Height of the chroma planes.
+    pub fn chroma_height(&self) -> u32 {
+        self.height.div_ceil(2)
+    }
+
+    /// Convert to RGB with the BT.709 limited-range matrix (what hf's x264
+    /// output and the goldens use), nearest-neighbour chroma. For reports
+    /// and SSIM, not for scoring: PSNR is computed on the YUV planes.
+    pub fn to_rgb(&self) -> RgbImage {
+        // Y' scale 255/219, chroma scale 255/224; Kr = 0.2126, Kb = 0.0722.
+        const YS: f32 = 1.164_383_6;
+        const RV: f32 = 1.792_741_1;
+        const GU: f32 = 0.213_248_6;
+        const GV: f32 = 0.532_909_3;
+        const BU: f32 = 2.112_401_8;
+        let cw = self.chroma_width() as usize;
+        let mut img = RgbImage::new(self.width, self.height);
+        for (x, y, px) in img.enumerate_pixels_mut() {
+            let (x, y) = (x as usize, y as usize);
+            let luma = f32::from(self.y[y * self.width as usize + x]) - 16.0;
+            let c = (y / 2) * cw + x / 2;
+            let cb = f32::from(self.u[c]) - 128.0;
+            let cr = f32::from(self.v[c]) - 128.0;
+            let l = YS * luma;
+            let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+            px.0 = [
+                clamp(l + RV * cr),
+                clamp(l - GU * cb - GV * cr),
+                clamp(l + BU * cb),
+            ];
+        }
+        img
+    }
+
+    /// The luma value at (x, y); panics outside the frame like slice
+    /// indexing does.
+    pub fn luma_at(&self, x: u32, y: u32) -> u8 {
+        assert!(x < self.width && y < self.height, "({x}, {y}) outside the frame");
+        self.y[y as usize * self.width as usize + x as usize]
+    }
+
+    /// Copy the planes of a yuv420p `AVFrame`, dropping stride padding.
+    fn from_yuv420p(frame: &AvFrame) -> Self {
+        let (w, h) = (frame.width(), frame.height());
+        let (cw, ch) = (w.div_ceil(2) as usize, h.div_ceil(2) as usize);
+        let plane = |i: usize, pw: usize, ph: usize| {
+            let stride = frame.stride(i);
+            let data = frame.data(i);
+            let mut out = Vec::with_capacity(pw * ph);
+            for row in 0..ph {
+                out.extend_from_slice(&data[row * stride..row * stride + pw]);
+            }
+            out
+        };
+        Self {
+            width: w,
+            height: h,
+            y: plane(0, w as usize, h as usize),
+            u: plane(1, cw, ch),
+            v: plane(2, cw, ch),
+        }
+    }
+}
+
+/// Decode every frame of the first video stream once and return the frames
+/// whose decode-order index `keep` accepts, as `(index, frame)` in order.
+/// `MediaInfo::video_frames` is the number of frames decoded.
+pub fn decode_video(
+    path: &Path,
+    keep: &dyn Fn(u64) -> bool,
+) -> Result<(MediaInfo, Vec<(u64, YuvFrame)>)> {
+    let mut kept = Vec::new();
+    let info = decode_video_each(path, keep, &mut |index, frame| {
+        kept.push((index, frame));
+        Ok(())
+    })?;
+    Ok((info, kept))
+}
+
+/// Like [`decode_video`], but hands each kept frame to `on_frame` as soon as
+/// it is decoded instead of collecting them, so a caller comparing two
+/// videos holds only one side in memory. An error from `on_frame` stops the
+/// decode and is returned.
+pub fn decode_video_each(
+    path: &Path,
+    keep: &dyn Fn(u64) -> bool,
+    on_frame: &mut dyn FnMut(u64, YuvFrame) -> Result<()>,
+) -> Result<MediaInfo> {
+    let mut input = open(path)?;
+    let mut info = stream_info(&input);
+    let stream = input
+        .streams()
+        .best(Type::Video)
+        .ok_or_else(|| Error::media(path, "no video stream"))?;
+    let index = stream.index();
+    let mut ctx = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
+        .map_err(|e| Error::media(path, format!("cannot read the video codec parameters: {e}")))?;
+    // Frame threads with count 0 = one per core: decoding dominates scoring.
+    ctx.set_threading(threading::Config {
+        kind: threading::Type::Frame,
+        count: 0,
+        ..Default::default()
+    });
+    let mut decoder = ctx
+        .decoder()
+        .video()
+        .map_err(|e| Error::media(path, format!("cannot open the video decoder: {e}")))?;
+
+    let mut state = Decoding { path, keep, on_frame, scaler: None, next: 0 };
+    let mut packet = ffmpeg::Packet::empty();
+    loop {
+        match packet.read(&mut input) {
+            Ok(()) => {
+                if packet.stream() != index {
+                    continue;
+                }
+                decoder
+                    .send_packet(&packet)
+                    .map_err(|e| Error::media(path, format!("cannot decode video: {e}")))?;
+                state.drain(&mut decoder)?;
+            }
+            Err(ffmpeg::Error::Eof) => break,
+            Err(ffmpeg::Error::InvalidData) => {}
+            Err(e) => return Err(Error::media(path, format!("cannot read packets: {e}"))),
+        }
+    }
+    decoder
+        .send_eof()
+        .map_err(|e| Error::media(path, format!("cannot flush the video decoder: {e}")))?;
+    state.drain(&mut decoder)?;
+    info.video_frames = state.next;
+    if info.video_duration_s <= 0.0 && info.fps() > 0.0 {
+        info.video_duration_s = info.video_frames as f64 / info.fps();
+    }
+    Ok(info)
+}
+
+/// The per-file state of one decode: frame counter and lazy converter.
+struct Decoding<'a> {
+    path: &'a Path,
+    keep: &'a dyn Fn(u64) -> bool,
+    on_frame: &'a mut dyn FnMut(u64, YuvFrame) -> Result<()>,
+    /// Created on the first kept frame that is not yuv420p, recreated if the
+    /// source format or size changes mid-stream.
+    scaler: Option<scaling::Context>,
+    /// Index of the next frame out of the decoder.
+    next: u64,
+}
+
+impl Decoding<'_> {
+    /// Receive every frame the decoder has ready.
+    fn drain(&mut self, decoder: &mut ffmpeg::decoder::Video) -> Result<()> {
+        let mut frame = AvFrame::empty();
+        loop {
+            match decoder.receive_frame(&mut frame) {
+                Ok(()) => {
+                    let index = self.next;
+                    self.next += 1;
+                    if (self.keep)(index) {
+                        let yuv = self.convert(&frame)?;
+                        (self.on_frame)(index, yuv)?;
+                    }
+                }
+                Err(ffmpeg::Error::Eof) => return Ok(()),
+                Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::util::error::EAGAIN => {
+                    return Ok(())
+                }
+                Err(e) => {
+                    return Err(Error::media(self.path, format!("cannot decode video: {e}")))
+                }
+            }
+        }
+    }
+
+    /// The frame as packed yuv420p, through swscale when it is not already.
+    fn convert(&mut self, frame: &AvFrame) -> Result<YuvFrame> {
+        if frame.format() == Pixel::YUV420P {
+            return Ok(YuvFrame::from_yuv420p(frame));
+        }
+        let (fmt, w, h) = (frame.format(), frame.width(), frame.height());
+        let stale = self.scaler.as_ref().is_none_or(|s| {
+            let i = s.input();
+            (i.format, i.width, i.height) != (fmt, w, h)
+        });
+        if stale {
+            self.scaler = Some(
+                scaling::Context::get(fmt, w, h, Pixel::YUV420P, w, h, scaling::Flags::BICUBIC)
+                    .map_err(|e| {
+                        Error::media(self.path, format!("cannot convert {fmt:?} to yuv420p: {e}"))
+                    })?,
+            );
+        }
+        let scaler = self.scaler.as_mut().expect("scaler set above");
+        let mut out = AvFrame::empty();
+        scaler
+            .run(frame, &mut out)
+            .map_err(|e| Error::media(self.path, format!("cannot convert to yuv420p: {e}")))?;
+        Ok(YuvFrame::from_yuv420p(&out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testmedia;
+    use super::*;
+
+    #[test]
+    fn decodes_every_frame_and_keeps_the_asked_ones() {
+        let path = testmedia::dir().join("v.mp4");
+        let (info, frames) = decode_video(&path, &|i| i % 3 == 0).unwrap();
+        assert_eq!(info.video_frames, 10);
+        assert_eq!((info.width, info.height), (64, 48));
+        let indices: Vec<u64> = frames.iter().map(|(i, _)| *i).collect();
+        assert_eq!(indices, vec![0, 3, 6, 9]);
+        for (_, f) in &frames {
+            assert_eq!((f.width, f.height), (64, 48));
+            assert_eq!((f.y.len(), f.u.len(), f.v.len()), (64 * 48, 32 * 24, 32 * 24));
+        }
+        // testsrc moves: consecutive kept frames differ.
+        assert_ne!(frames[0].1.y, frames[1].1.y);
+    }
+
+    #[test]
+    fn converts_other_pixel_formats_to_yuv420p() {
+        let path = testmedia::dir().join("rgb.mkv");
+        let (info, frames) = decode_video(&path, &|_| true).unwrap();
+        assert_eq!(info.video_frames, 4);
+        assert_eq!(frames.len(), 4);
+        let f = &frames[0].1;
+        assert_eq!(f.u.len(), 32 * 24);
+        // Round trip back to RGB lands near the source colours: testsrc's
+        // top-left is not grey, so the chroma is not flat 128.
+        let rgb = f.to_rgb();
+        assert_eq!(rgb.dimensions(), (64, 48));
+        assert!(f.u.iter().any(|&c| c.abs_diff(128) > 20));
+    }
+
+    #[test]
+    fn to_rgb_uses_bt709_limited_range() {
+        let frame = |y: u8, u: u8, v: u8| YuvFrame {
+            width: 2,
+            height: 2,
+            y: vec![y; 4],
+            u: vec![u],
+            v: vec![v],
+        };
+        assert_eq!(frame(16, 128, 128).to_rgb().get_pixel(0, 0).0, [0, 0, 0]);
+        assert_eq!(frame(235, 128, 128).to_rgb().get_pixel(1, 1).0, [255, 255, 255]);
+        // BT.709 limited red: Y=63, Cb=102, Cr=240.
+        let red = frame(63, 102, 240).to_rgb().get_pixel(0, 0).0;
+        assert!(red[0] >= 253 && red[1] <= 2 && red[2] <= 2, "{red:?}");
+        assert_eq!(frame(200, 128, 128).luma_at(1, 1), 200);
+    }
+
+    #[test]
+    fn a_file_without_video_is_an_error_naming_it() {
+        let path = testmedia::dir().join("sine.wav");
+        let err = decode_video(&path, &|_| true).unwrap_err().to_string();
+        assert!(err.contains("sine.wav") && err.contains("no video stream"), "{err}");
+    }
+}
