@@ -210,11 +210,16 @@ async fn worker(
                 return Err(Error::Cancelled);
             }
             session.seek(f, job.fps.frame_time(f)).await?;
-            let shot = session.capture(f).await?;
+            let shot = session.capture(f, job.damage_aware && last.is_some()).await?;
             let (jpeg, was_reused) = match (shot.jpeg, &last) {
-                (_, Some(prev)) if job.damage_aware && !shot.has_damage => (Arc::clone(prev), true),
+                (None, Some(prev)) if job.damage_aware && !shot.has_damage => (Arc::clone(prev), true),
                 (Some(bytes), _) => (Arc::new(bytes), false),
-                (None, Some(prev)) => (Arc::clone(prev), true),
+                (None, Some(_)) => {
+                    return Err(Error::Browser {
+                        message: format!("Chrome drew frame {f} but returned no image"),
+                        evidence: session.evidence(),
+                    })
+                }
                 (None, None) => {
                     return Err(Error::Browser {
                         message: format!("Chrome returned no image for frame {f}, the first of this worker"),

@@ -72,6 +72,7 @@ pub struct Session {
     tasks: Vec<tokio::task::JoinHandle<()>>,
     console: Arc<Mutex<VecDeque<String>>>,
     opts: SessionOptions,
+    has_captured: bool,
     /// Chrome's product string.
     pub version: String,
 }
@@ -151,6 +152,7 @@ impl Session {
             tasks: Vec::new(),
             console,
             opts: opts.clone(),
+            has_captured: false,
             version,
         };
         session.tasks.append(&mut tasks);
@@ -386,10 +388,32 @@ impl Session {
         })
     }
 
-    /// Draw a frame and return its screenshot (or no bytes when nothing
-    /// changed since the last one).
-    pub async fn capture(&mut self, frame: u64) -> Result<Shot> {
-        match self.begin_frame(true).await {
+    /// Draw frame `frame` and return its screenshot. With `damage_aware`,
+    /// first draw without a screenshot and return no bytes when Chrome
+    /// reports that nothing changed since the last captured frame.
+    pub async fn capture(&mut self, frame: u64, damage_aware: bool) -> Result<Shot> {
+        let result = async {
+            if damage_aware && self.has_captured {
+                // A plain frame reports whether the seek changed anything.
+                if !self.plain_frame().await? {
+                    return Ok(Shot {
+                        jpeg: None,
+                        has_damage: false,
+                    });
+                }
+            }
+            let shot = self.begin_frame(true).await?;
+            self.has_captured = true;
+            if damage_aware {
+                // A screenshot leaves damage behind for the next frame;
+                // drawing once more clears it, so the next plain frame's
+                // damage flag speaks of the next seek alone.
+                self.plain_frame().await?;
+            }
+            Ok(shot)
+        }
+        .await;
+        match result {
             Err(Error::Timeout { what, seconds, evidence }) => Err(Error::Timeout {
                 what: format!("capturing frame {frame}: {what}"),
                 seconds,
@@ -397,6 +421,16 @@ impl Session {
             }),
             other => other,
         }
+    }
+
+    /// Draw without a screenshot; returns Chrome's damage flag.
+    async fn plain_frame(&mut self) -> Result<bool> {
+        let params = BeginFrameParams::builder()
+            .interval(self.opts.frame_interval_ms)
+            .build();
+        let page = self.page.clone();
+        let resp = self.call("HeadlessExperimental.beginFrame", page.execute(params)).await?;
+        Ok(resp.result.has_damage)
     }
 
     /// Evidence for an error report: Chrome's command, status, stderr, and

@@ -128,7 +128,10 @@
     for (var i = 0; i < timed.length; i++) {
       var c = timed[i];
       var on = c.start <= t + 1e-9 && t + 1e-9 < c.end;
-      if (on) c.el.removeAttribute("data-hf-hidden"); else c.el.setAttribute("data-hf-hidden", "");
+      // Touch the DOM only on a change, so a static frame stays undamaged.
+      var hidden = c.el.hasAttribute("data-hf-hidden");
+      if (on && hidden) c.el.removeAttribute("data-hf-hidden");
+      else if (!on && !hidden) c.el.setAttribute("data-hf-hidden", "");
     }
   }
 
