@@ -35,7 +35,7 @@ pub enum Error {
         /// What hf was doing.
         message: String,
         /// Command, exit status, stderr tail, page console.
-        evidence: Evidence,
+        evidence: Box<Evidence>,
     },
     /// A browser call took longer than its limit.
     #[error("timed out after {seconds:.1} s: {what}{evidence}")]
@@ -45,7 +45,7 @@ pub enum Error {
         /// The limit that was hit.
         seconds: f64,
         /// Page console and Chrome stderr at the time.
-        evidence: Evidence,
+        evidence: Box<Evidence>,
     },
     /// FFmpeg could not decode a source or encode the output.
     #[error("{}: {message}", path.display())]
@@ -146,13 +146,21 @@ impl fmt::Display for Evidence {
             write!(f, "\n  chrome command: {cmd}")?;
         }
         if !self.console_tail.is_empty() {
-            write!(f, "\n  page console (last {} lines):", self.console_tail.len())?;
+            write!(
+                f,
+                "\n  page console (last {} lines):",
+                self.console_tail.len()
+            )?;
             for line in &self.console_tail {
                 write!(f, "\n    {line}")?;
             }
         }
         if !self.stderr_tail.is_empty() {
-            write!(f, "\n  chrome stderr (last {} lines):", self.stderr_tail.len())?;
+            write!(
+                f,
+                "\n  chrome stderr (last {} lines):",
+                self.stderr_tail.len()
+            )?;
             for line in &self.stderr_tail {
                 write!(f, "\n    {line}")?;
             }

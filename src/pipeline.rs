@@ -73,7 +73,9 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         warnings.push(message);
     };
 
-    events(Event::StageStarted { stage: Stage::Compile });
+    events(Event::StageStarted {
+        stage: Stage::Compile,
+    });
     let t = Instant::now();
     let comp = compile::compile(
         &opts.input,
@@ -86,7 +88,10 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         write_atomic(path, comp.html.as_bytes())?;
     }
     let compile_ms = ms(t.elapsed());
-    events(Event::StageFinished { stage: Stage::Compile, ms: compile_ms });
+    events(Event::StageFinished {
+        stage: Stage::Compile,
+        ms: compile_ms,
+    });
 
     let total = comp.frame_count();
     let (plan, plan_warning) = capture::plan::plan(
@@ -128,9 +133,19 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         // Audio mixes on its own thread while Chrome starts.
         let audio = scope.spawn(|| {
             let t = Instant::now();
-            crate::audio::mix(&comp.audio, total as f64 / comp.fps.as_f64()).map(|m| (m, ms(t.elapsed())))
+            crate::audio::mix(&comp.audio, total as f64 / comp.fps.as_f64())
+                .map(|m| (m, ms(t.elapsed())))
         });
-        run_browser_stages(opts, &comp, &plan, server.clone(), &session_opts, &output, audio, events)
+        run_browser_stages(
+            opts,
+            &comp,
+            &plan,
+            server.clone(),
+            &session_opts,
+            &output,
+            audio,
+            events,
+        )
     });
     let peak_rss_mib = sampler.finish();
     let staged = staged?;
@@ -140,13 +155,19 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     if staged.clipped > 0 {
         warn(
             &mut warnings,
-            format!("the audio mix clipped {} samples; lower some data-volume values", staged.clipped),
+            format!(
+                "the audio mix clipped {} samples; lower some data-volume values",
+                staged.clipped
+            ),
         );
     }
     let t = Instant::now();
     let path = output.commit()?;
     let assemble_ms = staged.assemble_ms + ms(t.elapsed());
-    events(Event::StageFinished { stage: Stage::Assemble, ms: assemble_ms });
+    events(Event::StageFinished {
+        stage: Stage::Assemble,
+        ms: assemble_ms,
+    });
 
     let total_ms = ms(t0.elapsed());
     let perf = PerfSummary {
@@ -217,17 +238,27 @@ fn run_browser_stages<'scope>(
         .map_err(|e| Error::io("tokio runtime", e))?;
     let total = comp.frame_count();
     rt.block_on(async {
-        events(Event::StageStarted { stage: Stage::Probe });
+        events(Event::StageStarted {
+            stage: Stage::Probe,
+        });
         let t = Instant::now();
         let probe = crate::probe::probe(comp, server.clone(), session_opts).await?;
         let probe_ms = ms(t.elapsed());
-        events(Event::StageFinished { stage: Stage::Probe, ms: probe_ms });
+        events(Event::StageFinished {
+            stage: Stage::Probe,
+            ms: probe_ms,
+        });
 
-        events(Event::StageStarted { stage: Stage::Audio });
+        events(Event::StageStarted {
+            stage: Stage::Audio,
+        });
         let (mix, audio_ms) = audio
             .join()
             .map_err(|_| Error::media(&comp.index, "the audio mixer panicked"))??;
-        events(Event::StageFinished { stage: Stage::Audio, ms: audio_ms });
+        events(Event::StageFinished {
+            stage: Stage::Audio,
+            ms: audio_ms,
+        });
         let clipped = mix.as_ref().map_or(0, |m| m.clipped);
 
         let (tx, rx) = mpsc::channel::<FrameMsg>(8 + 4 * plan.workers as usize);
@@ -246,8 +277,12 @@ fn run_browser_stages<'scope>(
             .spawn(move || encode_loop(&temp, &settings, samples.as_deref(), rx, encoded_tx))
             .map_err(|e| Error::io("encoder thread", e))?;
 
-        events(Event::StageStarted { stage: Stage::Capture });
-        events(Event::StageStarted { stage: Stage::Encode });
+        events(Event::StageStarted {
+            stage: Stage::Capture,
+        });
+        events(Event::StageStarted {
+            stage: Stage::Encode,
+        });
         let t = Instant::now();
         let job = CaptureJob {
             server,
@@ -263,7 +298,10 @@ fn run_browser_stages<'scope>(
         };
         let captured = capture::run(job, Some(probe.session)).await;
         let capture_ms = ms(t.elapsed());
-        events(Event::StageFinished { stage: Stage::Capture, ms: capture_ms });
+        events(Event::StageFinished {
+            stage: Stage::Capture,
+            ms: capture_ms,
+        });
         let encoded = encoder
             .join()
             .map_err(|_| Error::media(output.temp_path(), "the encoder thread panicked"))?;
@@ -274,8 +312,13 @@ fn run_browser_stages<'scope>(
             (Ok(c), Ok(enc)) => (c, enc),
         };
         let (capture, (encode_ms, assemble_ms)) = capture;
-        events(Event::StageFinished { stage: Stage::Encode, ms: encode_ms });
-        events(Event::StageStarted { stage: Stage::Assemble });
+        events(Event::StageFinished {
+            stage: Stage::Encode,
+            ms: encode_ms,
+        });
+        events(Event::StageStarted {
+            stage: Stage::Assemble,
+        });
         Ok(Staged {
             probe_ms,
             audio_ms,

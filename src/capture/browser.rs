@@ -79,7 +79,9 @@ pub struct ChromeProcess {
 impl ChromeProcess {
     /// Start Chrome at `size` (width, height) and wait for its DevTools URL.
     pub fn launch(binary: Option<&Path>, size: (u32, u32), timeout: Duration) -> Result<Self> {
-        let binary: PathBuf = binary.map(Path::to_path_buf).unwrap_or_else(|| DEFAULT_CHROME.into());
+        let binary: PathBuf = binary
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| DEFAULT_CHROME.into());
         if !binary.is_file() {
             return Err(Error::Browser {
                 message: format!(
@@ -87,7 +89,7 @@ impl ChromeProcess {
                      (apt-get install chromium-headless-shell) or pass --chrome PATH",
                     binary.display()
                 ),
-                evidence: Evidence::default(),
+                evidence: Box::default(),
             });
         }
         let profile = tempfile::Builder::new()
@@ -157,10 +159,10 @@ impl ChromeProcess {
         }
         let mut child = cmd.spawn().map_err(|e| Error::Browser {
             message: format!("cannot start Chrome ({}): {e}", binary.display()),
-            evidence: Evidence {
+            evidence: Box::new(Evidence {
                 command: Some(command.clone()),
                 ..Evidence::default()
-            },
+            }),
         })?;
         let pid = child.id() as i32;
         if let Ok(mut g) = live_groups().lock() {
@@ -208,7 +210,10 @@ impl ChromeProcess {
             Err(_) => {
                 let what = match proc.child.try_wait() {
                     Ok(Some(status)) => format!("Chrome exited during start-up ({status})"),
-                    _ => format!("Chrome did not open DevTools within {:.0} s", timeout.as_secs_f64()),
+                    _ => format!(
+                        "Chrome did not open DevTools within {:.0} s",
+                        timeout.as_secs_f64()
+                    ),
                 };
                 Err(Error::Browser {
                     message: what,
@@ -225,7 +230,7 @@ impl ChromeProcess {
 
     /// Command line, exit status and stderr tail, plus the given console
     /// lines, for an error report.
-    pub fn evidence(&mut self, console_tail: Vec<String>) -> Evidence {
+    pub fn evidence(&mut self, console_tail: Vec<String>) -> Box<Evidence> {
         let exit_status = match self.child.try_wait() {
             Ok(Some(status)) => Some(status.to_string()),
             Ok(None) => Some("still running".into()),
@@ -236,12 +241,12 @@ impl ChromeProcess {
             .lock()
             .map(|t| t.iter().cloned().collect())
             .unwrap_or_default();
-        Evidence {
+        Box::new(Evidence {
             command: Some(self.command.clone()),
             exit_status,
             stderr_tail,
             console_tail,
-        }
+        })
     }
 
     /// Kill Chrome and every child it started, then reap it.

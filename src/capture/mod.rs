@@ -206,13 +206,21 @@ async fn worker(
             if stop.get() {
                 return Ok(());
             }
-            if job.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            if job
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+            {
                 return Err(Error::Cancelled);
             }
             session.seek(f, job.fps.frame_time(f)).await?;
-            let shot = session.capture(f, job.damage_aware && last.is_some()).await?;
+            let shot = session
+                .capture(f, job.damage_aware && last.is_some())
+                .await?;
             let (jpeg, was_reused) = match (shot.jpeg, &last) {
-                (None, Some(prev)) if job.damage_aware && !shot.has_damage => (Arc::clone(prev), true),
+                (None, Some(prev)) if job.damage_aware && !shot.has_damage => {
+                    (Arc::clone(prev), true)
+                }
                 (Some(bytes), _) => (Arc::new(bytes), false),
                 (None, Some(_)) => {
                     return Err(Error::Browser {
@@ -222,7 +230,9 @@ async fn worker(
                 }
                 (None, None) => {
                     return Err(Error::Browser {
-                        message: format!("Chrome returned no image for frame {f}, the first of this worker"),
+                        message: format!(
+                            "Chrome returned no image for frame {f}, the first of this worker"
+                        ),
                         evidence: session.evidence(),
                     })
                 }

@@ -48,7 +48,10 @@ impl Host {
             })
             .map(|kb| kb / 1024.0)
             .unwrap_or(2048.0);
-        Self { cores, available_mib }
+        Self {
+            cores,
+            available_mib,
+        }
     }
 }
 
@@ -65,7 +68,10 @@ pub fn plan(
         Workers::Fixed(n) => {
             let k = n.clamp(1, max);
             let warning = (k != n).then(|| {
-                format!("--workers {n} is outside 1..={max} on this machine ({} cores); using {k}", host.cores)
+                format!(
+                    "--workers {n} is outside 1..={max} on this machine ({} cores); using {k}",
+                    host.cores
+                )
             });
             (k, format!("--workers {n}"), warning)
         }
@@ -76,11 +82,18 @@ pub fn plan(
             // than cores only adds contention.
             let by_cores = host.cores.max(1);
             if frames < 60 {
-                (1, format!("{frames} frames (< 60): one browser starts faster than two"), None)
+                (
+                    1,
+                    format!("{frames} frames (< 60): one browser starts faster than two"),
+                    None,
+                )
             } else {
                 let k = by_cores.min(by_memory).clamp(1, 16);
                 let why = if k == by_memory && by_memory < by_cores {
-                    format!("memory: {:.0} MiB available, ~{per_worker:.0} MiB per worker", host.available_mib)
+                    format!(
+                        "memory: {:.0} MiB available, ~{per_worker:.0} MiB per worker",
+                        host.available_mib
+                    )
                 } else {
                     format!("{} cores", host.cores)
                 };
@@ -88,7 +101,11 @@ pub fn plan(
             }
         }
     };
-    let route = if workers == 1 { "sequential" } else { "parallel" };
+    let route = if workers == 1 {
+        "sequential"
+    } else {
+        "parallel"
+    };
     (
         CapturePlan {
             workers,
@@ -116,7 +133,10 @@ pub fn distribute(frames: &[u64], k: u32) -> Vec<Vec<u64>> {
 mod tests {
     use super::*;
 
-    const HOST: Host = Host { cores: 2, available_mib: 20_000.0 };
+    const HOST: Host = Host {
+        cores: 2,
+        available_mib: 20_000.0,
+    };
 
     #[test]
     fn few_frames_use_one_worker() {
@@ -128,7 +148,10 @@ mod tests {
     #[test]
     fn auto_follows_cores_and_memory() {
         assert_eq!(plan(Workers::Auto, 120, 1920 * 1080, HOST).0.workers, 2);
-        let small = Host { cores: 8, available_mib: 1000.0 };
+        let small = Host {
+            cores: 8,
+            available_mib: 1000.0,
+        };
         let (p, _) = plan(Workers::Auto, 600, 1920 * 1080, small);
         assert_eq!(p.workers, 1);
         assert!(p.reason.contains("memory"));

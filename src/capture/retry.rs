@@ -88,10 +88,10 @@ mod tests {
     fn death() -> Error {
         Error::Browser {
             message: "HeadlessExperimental.beginFrame failed: connection closed".into(),
-            evidence: Evidence {
+            evidence: Box::new(Evidence {
                 exit_status: Some("signal: 9 (SIGKILL)".into()),
                 ..Evidence::default()
-            },
+            }),
         }
     }
 
@@ -99,7 +99,7 @@ mod tests {
         Error::Timeout {
             what: "seeking frame 31".into(),
             seconds: 3.0,
-            evidence: Evidence::default(),
+            evidence: Box::default(),
         }
     }
 

@@ -28,7 +28,11 @@ impl RssSampler {
                 }
             })
             .ok();
-        Self { stop, peak_kib, thread }
+        Self {
+            stop,
+            peak_kib,
+            thread,
+        }
     }
 
     /// Stop and return the peak in MiB.
@@ -56,7 +60,11 @@ fn current_kib() -> u64 {
         return 0;
     };
     for entry in dir.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -68,11 +76,17 @@ fn current_kib() -> u64 {
             continue;
         };
         let fields: Vec<&str> = rest.split_whitespace().collect();
-        let pgrp = fields.get(2).and_then(|s| s.parse::<i32>().ok()).unwrap_or(0);
+        let pgrp = fields
+            .get(2)
+            .and_then(|s| s.parse::<i32>().ok())
+            .unwrap_or(0);
         if pid != me && !groups.contains(&pgrp) {
             continue;
         }
-        let rss_pages = fields.get(21).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+        let rss_pages = fields
+            .get(21)
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(0);
         total += rss_pages * 4;
     }
     total

@@ -80,7 +80,7 @@ impl Server {
             return Answer::Continue;
         }
         if let Some((pkg, file)) = cdn_package_file(url) {
-            if let Some(answer) = self.from_npm(url, &pkg, &file) {
+            if let Some(answer) = self.npm_answer(url, &pkg, &file) {
                 return answer;
             }
         }
@@ -122,7 +122,7 @@ impl Server {
         }
     }
 
-    fn from_npm(&self, url: &str, pkg: &NpmRef, file: &str) -> Option<Answer> {
+    fn npm_answer(&self, url: &str, pkg: &NpmRef, file: &str) -> Option<Answer> {
         let dir = self.npm_dir.as_ref()?.join(&pkg.name);
         let manifest = std::fs::read_to_string(dir.join("package.json")).ok()?;
         let local_version = serde_json::from_str::<serde_json::Value>(&manifest)
@@ -226,7 +226,7 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
             if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
                 out.push(v);
                 i += 3;
@@ -273,12 +273,24 @@ mod tests {
 
     #[test]
     fn recognises_cdn_forms() {
-        let (p, f) = cdn_package_file("https://cdn.jsdelivr.net/npm/gsap@3.15.0/dist/gsap.min.js").unwrap();
-        assert_eq!((p.name.as_str(), p.version.as_deref(), f.as_str()), ("gsap", Some("3.15.0"), "dist/gsap.min.js"));
+        let (p, f) =
+            cdn_package_file("https://cdn.jsdelivr.net/npm/gsap@3.15.0/dist/gsap.min.js").unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref(), f.as_str()),
+            ("gsap", Some("3.15.0"), "dist/gsap.min.js")
+        );
         let (p, f) = cdn_package_file("https://unpkg.com/@scope/pkg@1.2/x.js").unwrap();
-        assert_eq!((p.name.as_str(), p.version.as_deref(), f.as_str()), ("@scope/pkg", Some("1.2"), "x.js"));
-        let (p, f) = cdn_package_file("https://cdnjs.cloudflare.com/ajax/libs/gsap/3.12.5/gsap.min.js").unwrap();
-        assert_eq!((p.name.as_str(), p.version.as_deref(), f.as_str()), ("gsap", Some("3.12.5"), "gsap.min.js"));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref(), f.as_str()),
+            ("@scope/pkg", Some("1.2"), "x.js")
+        );
+        let (p, f) =
+            cdn_package_file("https://cdnjs.cloudflare.com/ajax/libs/gsap/3.12.5/gsap.min.js")
+                .unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.version.as_deref(), f.as_str()),
+            ("gsap", Some("3.12.5"), "gsap.min.js")
+        );
         assert!(cdn_package_file("https://example.com/gsap.js").is_none());
     }
 
@@ -287,11 +299,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "x").unwrap();
         let s = Server::new(dir.path().into(), "<html>".into(), "", None, true);
-        assert!(matches!(s.answer(&format!("{ORIGIN}/a.txt")), Answer::Body { .. }));
-        assert_eq!(s.answer(&format!("{ORIGIN}/../etc/passwd")), Answer::Status(403));
-        assert_eq!(s.answer(&format!("{ORIGIN}/%2e%2e/etc/passwd")), Answer::Status(403));
-        assert_eq!(s.answer(&format!("{ORIGIN}/missing.png")), Answer::Status(404));
+        assert!(matches!(
+            s.answer(&format!("{ORIGIN}/a.txt")),
+            Answer::Body { .. }
+        ));
+        assert_eq!(
+            s.answer(&format!("{ORIGIN}/../etc/passwd")),
+            Answer::Status(403)
+        );
+        assert_eq!(
+            s.answer(&format!("{ORIGIN}/%2e%2e/etc/passwd")),
+            Answer::Status(403)
+        );
+        assert_eq!(
+            s.answer(&format!("{ORIGIN}/missing.png")),
+            Answer::Status(404)
+        );
         assert_eq!(s.answer("https://example.com/x.js"), Answer::Block);
-        assert!(s.log.lock().unwrap().iter().any(|l| l.contains("example.com")));
+        assert!(s
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("example.com")));
     }
 }

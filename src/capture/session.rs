@@ -164,7 +164,10 @@ impl Session {
         // Console and uncaught exceptions, kept as evidence.
         let page = self.page.clone();
         let mut console_events = self
-            .call("Runtime.consoleAPICalled listener", page.event_listener::<EventConsoleApiCalled>())
+            .call(
+                "Runtime.consoleAPICalled listener",
+                page.event_listener::<EventConsoleApiCalled>(),
+            )
             .await?;
         let sink = Arc::clone(&self.console);
         self.tasks.push(tokio::spawn(async move {
@@ -184,7 +187,10 @@ impl Session {
             }
         }));
         let mut exceptions = self
-            .call("Runtime.exceptionThrown listener", page.event_listener::<EventExceptionThrown>())
+            .call(
+                "Runtime.exceptionThrown listener",
+                page.event_listener::<EventExceptionThrown>(),
+            )
             .await?;
         let sink = Arc::clone(&self.console);
         self.tasks.push(tokio::spawn(async move {
@@ -197,14 +203,21 @@ impl Session {
                     .unwrap_or_else(|| d.text.clone());
                 push_tail(
                     &sink,
-                    format!("uncaught exception at {}:{}: {text}", d.line_number + 1, d.column_number + 1),
+                    format!(
+                        "uncaught exception at {}:{}: {text}",
+                        d.line_number + 1,
+                        d.column_number + 1
+                    ),
                 );
             }
         }));
 
         // Every request is answered by hf.
         let mut paused = self
-            .call("Fetch.requestPaused listener", page.event_listener::<EventRequestPaused>())
+            .call(
+                "Fetch.requestPaused listener",
+                page.event_listener::<EventRequestPaused>(),
+            )
             .await?;
         let fetch_page = self.page.clone();
         self.tasks.push(tokio::spawn(async move {
@@ -220,7 +233,11 @@ impl Session {
                             HeaderEntry::new("Access-Control-Allow-Origin", "*"),
                             HeaderEntry::new("Cache-Control", "no-store"),
                         ]);
-                        p.body = Some(base64::engine::general_purpose::STANDARD.encode(bytes).into());
+                        p.body = Some(
+                            base64::engine::general_purpose::STANDARD
+                                .encode(bytes)
+                                .into(),
+                        );
                         page.execute(p).await.map(|_| ())
                     }
                     Answer::Status(code) => {
@@ -232,7 +249,10 @@ impl Session {
                         .execute(FailRequestParams::new(id, ErrorReason::BlockedByClient))
                         .await
                         .map(|_| ()),
-                    Answer::Continue => page.execute(ContinueRequestParams::new(id)).await.map(|_| ()),
+                    Answer::Continue => page
+                        .execute(ContinueRequestParams::new(id))
+                        .await
+                        .map(|_| ()),
                 };
                 let _ = result;
             }
@@ -241,8 +261,11 @@ impl Session {
             .url_pattern("*")
             .request_stage(RequestStage::Request)
             .build();
-        self.call("Fetch.enable", page.execute(FetchEnable::builder().pattern(pattern).build()))
-            .await?;
+        self.call(
+            "Fetch.enable",
+            page.execute(FetchEnable::builder().pattern(pattern).build()),
+        )
+        .await?;
         let metrics = SetDeviceMetricsOverrideParams::builder()
             .width(i64::from(self.opts.width))
             .height(i64::from(self.opts.height))
@@ -253,7 +276,8 @@ impl Session {
                 message: format!("bad device metrics: {e}"),
                 evidence: Default::default(),
             })?;
-        self.call("Emulation.setDeviceMetricsOverride", page.execute(metrics)).await?;
+        self.call("Emulation.setDeviceMetricsOverride", page.execute(metrics))
+            .await?;
         let nav = NavigateParams::new(format!("{ORIGIN}/index.html"));
         self.call("Page.navigate", page.execute(nav)).await?;
         self.wait_ready().await
@@ -287,7 +311,10 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
         Err(Error::Timeout {
-            what: format!("the page to become ready; still waiting for: {}", waiting.join("; ")),
+            what: format!(
+                "the page to become ready; still waiting for: {}",
+                waiting.join("; ")
+            ),
             seconds: self.opts.ready_timeout.as_secs_f64(),
             evidence: self.evidence(),
         })
@@ -339,7 +366,12 @@ impl Session {
                 evidence: self.evidence(),
             });
         }
-        Ok(resp.result.result.value.clone().unwrap_or(serde_json::Value::Null))
+        Ok(resp
+            .result
+            .result
+            .value
+            .clone()
+            .unwrap_or(serde_json::Value::Null))
     }
 
     /// Move the page to composition time `t` (frame `frame`).
@@ -347,7 +379,11 @@ impl Session {
         let expr = format!("window.__hf.seek({t:.9})");
         match self.eval(&expr).await {
             Ok(_) => Ok(()),
-            Err(Error::Timeout { what, seconds, evidence }) => Err(Error::Timeout {
+            Err(Error::Timeout {
+                what,
+                seconds,
+                evidence,
+            }) => Err(Error::Timeout {
                 what: format!("seeking frame {frame} (t = {t:.3} s): {what}"),
                 seconds,
                 evidence,
@@ -370,7 +406,9 @@ impl Session {
             b = b.no_display_updates(true);
         }
         let page = self.page.clone();
-        let resp = self.call("HeadlessExperimental.beginFrame", page.execute(b.build())).await?;
+        let resp = self
+            .call("HeadlessExperimental.beginFrame", page.execute(b.build()))
+            .await?;
         let jpeg = match &resp.result.screenshot_data {
             Some(data) => Some(
                 base64::engine::general_purpose::STANDARD
@@ -414,7 +452,11 @@ impl Session {
         }
         .await;
         match result {
-            Err(Error::Timeout { what, seconds, evidence }) => Err(Error::Timeout {
+            Err(Error::Timeout {
+                what,
+                seconds,
+                evidence,
+            }) => Err(Error::Timeout {
                 what: format!("capturing frame {frame}: {what}"),
                 seconds,
                 evidence,
@@ -429,13 +471,15 @@ impl Session {
             .interval(self.opts.frame_interval_ms)
             .build();
         let page = self.page.clone();
-        let resp = self.call("HeadlessExperimental.beginFrame", page.execute(params)).await?;
+        let resp = self
+            .call("HeadlessExperimental.beginFrame", page.execute(params))
+            .await?;
         Ok(resp.result.has_damage)
     }
 
     /// Evidence for an error report: Chrome's command, status, stderr, and
     /// the page's console.
-    pub fn evidence(&mut self) -> crate::error::Evidence {
+    pub fn evidence(&mut self) -> Box<crate::error::Evidence> {
         let console = self
             .console
             .lock()
@@ -486,4 +530,3 @@ fn shorten(s: &str) -> String {
         format!("{}...", &s[..end])
     }
 }
-

@@ -109,7 +109,10 @@ pub fn locate_index(input: &Path) -> Result<PathBuf> {
             message: "no such file or folder".into(),
         });
     }
-    for candidate in [input.join("index.html"), input.join("src").join("index.html")] {
+    for candidate in [
+        input.join("index.html"),
+        input.join("src").join("index.html"),
+    ] {
         if candidate.is_file() {
             return Ok(candidate);
         }
@@ -138,8 +141,15 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     let root_idx = found
         .elements
         .iter()
-        .position(|e| e.attr("data-root") == Some("true") && e.attr("data-composition-id").is_some())
-        .or_else(|| found.elements.iter().position(|e| e.attr("data-composition-id").is_some()))
+        .position(|e| {
+            e.attr("data-root") == Some("true") && e.attr("data-composition-id").is_some()
+        })
+        .or_else(|| {
+            found
+                .elements
+                .iter()
+                .position(|e| e.attr("data-composition-id").is_some())
+        })
         .ok_or_else(|| {
             err(
                 None,
@@ -150,7 +160,11 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             )
         })?;
     let root = &found.elements[root_idx];
-    let id = root.attr("data-composition-id").unwrap_or_default().trim().to_owned();
+    let id = root
+        .attr("data-composition-id")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
     if id.is_empty() {
         return Err(err(Some(root), "data-composition-id is empty".into()));
     }
@@ -168,12 +182,18 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         Some(raw) => timing::parse_duration(raw).map_err(|m| err(Some(root), m))?,
     };
     let authored_fps = match root.attr("data-fps") {
-        Some(raw) => Some(raw.parse::<Fps>().map_err(|e| err(Some(root), format!("data-fps: {e}")))?),
+        Some(raw) => Some(
+            raw.parse::<Fps>()
+                .map_err(|e| err(Some(root), format!("data-fps: {e}")))?,
+        ),
         None => None,
     };
     let fps = opts.fps.or(authored_fps).unwrap_or(Fps::int(30));
     if fps.frame_count(duration) > (86_400.0 * fps.as_f64()).ceil() as u64 {
-        return Err(err(Some(root), "data-duration is longer than 24 hours".into()));
+        return Err(err(
+            Some(root),
+            "data-duration is longer than 24 hours".into(),
+        ));
     }
 
     // Every interesting element but the root is a clip.
@@ -188,7 +208,11 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         let id = match el.attr("id") {
             Some(id) if !id.trim().is_empty() => Some(id.trim().to_owned()),
             _ if is_media => {
-                let n = if el.tag == "audio" { &mut n_audio } else { &mut n_video };
+                let n = if el.tag == "audio" {
+                    &mut n_audio
+                } else {
+                    &mut n_video
+                };
                 *n += 1;
                 Some(format!("hf-{}-{}", el.tag, n))
             }
@@ -206,7 +230,14 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         if duration.is_none() && el.tag == "audio" {
             duration = Some(media_length(&dir, el, &index)?);
         }
-        pending.push((i, PendingClip { id, start, duration }));
+        pending.push((
+            i,
+            PendingClip {
+                id,
+                start,
+                duration,
+            },
+        ));
     }
     let clips_in: Vec<PendingClip> = pending.iter().map(|(_, c)| c.clone()).collect();
     let windows = timing::resolve(&clips_in).map_err(|e| {
@@ -281,14 +312,19 @@ fn pixel_attr(el: &ScannedElement, name: &str) -> std::result::Result<u32, Strin
         Ok(v) if v % 2 == 1 => Err(format!(
             "{name}=\"{raw}\" is odd; H.264 with 4:2:0 chroma needs even sizes"
         )),
-        _ => Err(format!("{name}=\"{raw}\" must be an even whole number of pixels, 2..=8192")),
+        _ => Err(format!(
+            "{name}=\"{raw}\" must be an even whole number of pixels, 2..=8192"
+        )),
     }
 }
 
 fn media_src(dir: &Path, index: &Path, el: &ScannedElement) -> Result<PathBuf> {
-    let src = el.attr("src").filter(|s| !s.trim().is_empty()).ok_or_else(|| {
-        Error::composition(index, Some(el.describe()), "media element has no src")
-    })?;
+    let src = el
+        .attr("src")
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            Error::composition(index, Some(el.describe()), "media element has no src")
+        })?;
     let rel = src.trim().trim_start_matches("./").trim_start_matches('/');
     if rel.contains("://") {
         return Err(Error::composition(
@@ -311,15 +347,17 @@ fn media_src(dir: &Path, index: &Path, el: &ScannedElement) -> Result<PathBuf> {
 fn media_length(dir: &Path, el: &ScannedElement, index: &Path) -> Result<f64> {
     let path = media_src(dir, index, el)?;
     let info = crate::decode::probe(&path)?;
-    let media_start = number_attr(el, "data-media-start", 0.0).map_err(|m| {
-        Error::composition(index, Some(el.describe()), m)
-    })?;
+    let media_start = number_attr(el, "data-media-start", 0.0)
+        .map_err(|m| Error::composition(index, Some(el.describe()), m))?;
     let len = info.audio_duration_s.unwrap_or(0.0) - media_start;
     if len <= 0.0 {
         return Err(Error::composition(
             index,
             Some(el.describe()),
-            format!("the source is {:.3} s long, shorter than data-media-start", len + media_start),
+            format!(
+                "the source is {:.3} s long, shorter than data-media-start",
+                len + media_start
+            ),
         ));
     }
     Ok(len)

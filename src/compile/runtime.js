@@ -166,9 +166,9 @@
   }
 
   // ---- readiness ----------------------------------------------------------
-  var fontsReady = false;
-  if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { fontsReady = true; });
-  else fontsReady = true;
+  // Fonts are ready when no face is loading; checked on every poll, after
+  // hf has drawn a frame, so faces the layout asks for have started loading.
+  function fontsLoading() { return !!(document.fonts && document.fonts.status !== "loaded"); }
   var decoded = new WeakSet();
   function imagesPending() {
     var pending = [];
@@ -190,7 +190,7 @@
     status: function () {
       var waiting = [];
       if (document.readyState !== "complete") waiting.push("document load (readyState " + document.readyState + ")");
-      if (!fontsReady) waiting.push("fonts (document.fonts.ready)");
+      if (fontsLoading()) waiting.push("fonts (document.fonts.status is " + document.fonts.status + ")");
       imagesPending().forEach(function (src) { waiting.push("image " + src); });
       if (!cfg.noTimeline && !rootTimeline()) {
         waiting.push("timeline window.__timelines[\"" + cfg.id + "\"] (register it, or mark the root data-no-timeline)");

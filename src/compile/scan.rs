@@ -34,7 +34,13 @@ impl ScannedElement {
     /// (line 12), so an error names the element the author wrote.
     pub fn describe(&self) -> String {
         let mut s = format!("<{}", self.tag);
-        for key in ["id", "data-composition-id", "data-start", "data-duration", "src"] {
+        for key in [
+            "id",
+            "data-composition-id",
+            "data-start",
+            "data-duration",
+            "src",
+        ] {
             if let Some(v) = self.attr(key) {
                 s.push_str(&format!(" {key}=\"{v}\""));
             }

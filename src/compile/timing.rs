@@ -160,7 +160,9 @@ fn resolve_one(
             let Some(&target) = by_id.get(id.as_str()) else {
                 return Err(TimingError {
                     clip: i,
-                    message: format!("data-start names clip \"{id}\", but no element has id=\"{id}\""),
+                    message: format!(
+                        "data-start names clip \"{id}\", but no element has id=\"{id}\""
+                    ),
                 });
             };
             let w = resolve_one(target, clips, by_id, out, chain)?;
@@ -176,7 +178,9 @@ fn resolve_one(
             if s < 0.0 {
                 return Err(TimingError {
                     clip: i,
-                    message: format!("data-start resolves to {s:.3} s, before the composition starts"),
+                    message: format!(
+                        "data-start resolves to {s:.3} s, before the composition starts"
+                    ),
                 });
             }
             s
@@ -208,15 +212,24 @@ mod tests {
         assert_eq!(parse_start("1.5").unwrap(), StartExpr::At(1.5));
         assert_eq!(
             parse_start("intro + 0.5").unwrap(),
-            StartExpr::After { id: "intro".into(), offset: 0.5 }
+            StartExpr::After {
+                id: "intro".into(),
+                offset: 0.5
+            }
         );
         assert_eq!(
             parse_start("title-card - 0.25").unwrap(),
-            StartExpr::After { id: "title-card".into(), offset: -0.25 }
+            StartExpr::After {
+                id: "title-card".into(),
+                offset: -0.25
+            }
         );
         assert_eq!(
             parse_start("title-card").unwrap(),
-            StartExpr::After { id: "title-card".into(), offset: 0.0 }
+            StartExpr::After {
+                id: "title-card".into(),
+                offset: 0.0
+            }
         );
         assert!(parse_start("-1").is_err());
         assert!(parse_start("a + x").is_err());
@@ -230,9 +243,27 @@ mod tests {
             clip("b", "a - 0.5", Some(2.0)),
         ])
         .unwrap();
-        assert_eq!(w[1], Window { start: 0.5, end: Some(1.5) });
-        assert_eq!(w[2], Window { start: 1.0, end: Some(3.0) });
-        assert_eq!(w[0], Window { start: 4.0, end: Some(5.0) });
+        assert_eq!(
+            w[1],
+            Window {
+                start: 0.5,
+                end: Some(1.5)
+            }
+        );
+        assert_eq!(
+            w[2],
+            Window {
+                start: 1.0,
+                end: Some(3.0)
+            }
+        );
+        assert_eq!(
+            w[0],
+            Window {
+                start: 4.0,
+                end: Some(5.0)
+            }
+        );
     }
 
     #[test]

@@ -5,12 +5,12 @@
 
 use std::path::Path;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::format::sample::{Sample, Type as SampleType};
 use ffmpeg::media::Type;
 use ffmpeg::software::resampling;
 use ffmpeg::util::frame::Audio as AvFrame;
 use ffmpeg::ChannelLayout;
+use ffmpeg_next as ffmpeg;
 
 use super::open;
 use crate::error::{Error, Result};
@@ -96,9 +96,7 @@ impl Resample<'_> {
                 Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::util::error::EAGAIN => {
                     return Ok(())
                 }
-                Err(e) => {
-                    return Err(Error::media(self.path, format!("cannot decode audio: {e}")))
-                }
+                Err(e) => return Err(Error::media(self.path, format!("cannot decode audio: {e}"))),
             }
         }
     }

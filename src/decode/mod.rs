@@ -13,9 +13,9 @@ mod video;
 use std::path::Path;
 use std::sync::Once;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::format::context::Input;
 use ffmpeg::media::Type;
+use ffmpeg_next as ffmpeg;
 
 use crate::error::{Error, Result};
 
@@ -197,17 +197,18 @@ pub(crate) mod testmedia {
     use std::process::Command;
     use std::sync::OnceLock;
 
-    /// Run `ffmpeg -y <args>` in `dir`, panicking with its stderr on failure.
-    pub fn ffmpeg(dir: &Path, args: &[&str]) {
+    /// Run `ffmpeg -y <args>` in `dir` (arguments split on whitespace),
+    /// panicking with its stderr on failure.
+    pub fn ffmpeg(dir: &Path, args: &str) {
         let out = Command::new("ffmpeg")
             .args(["-hide_banner", "-loglevel", "error", "-y"])
-            .args(args)
+            .args(args.split_whitespace())
             .current_dir(dir)
             .output()
             .expect("the ffmpeg CLI must be installed for these tests");
         assert!(
             out.status.success(),
-            "ffmpeg {args:?} failed: {}",
+            "ffmpeg {args} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
@@ -224,36 +225,24 @@ pub(crate) mod testmedia {
                 .tempdir()
                 .expect("tempdir")
                 .keep();
+            let testsrc = "-f lavfi -i testsrc=size=64x48:rate=10";
+            let x264 = "-pix_fmt yuv420p -c:v libx264 -preset ultrafast";
             ffmpeg(
                 &dir,
-                &[
-                    "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-f", "lavfi", "-i",
-                    "sine=frequency=440:sample_rate=48000", "-t", "1", "-pix_fmt", "yuv420p",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", "-ac", "2",
-                    "-shortest", "v.mp4",
-                ],
+                &format!(
+                    "{testsrc} -f lavfi -i sine=frequency=440:sample_rate=48000 -t 1 {x264} \
+                     -c:a aac -ac 2 -shortest v.mp4"
+                ),
             );
             ffmpeg(
                 &dir,
-                &[
-                    "-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*1000*t):s=44100:d=1",
-                    "-c:a", "pcm_s16le", "sine.wav",
-                ],
+                "-f lavfi -i aevalsrc=0.5*sin(2*PI*1000*t):s=44100:d=1 -c:a pcm_s16le sine.wav",
             );
             ffmpeg(
                 &dir,
-                &[
-                    "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-frames:v", "4",
-                    "-pix_fmt", "rgb24", "-c:v", "ffv1", "rgb.mkv",
-                ],
+                &format!("{testsrc} -frames:v 4 -pix_fmt rgb24 -c:v ffv1 rgb.mkv"),
             );
-            ffmpeg(
-                &dir,
-                &[
-                    "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10", "-frames:v", "5",
-                    "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "ultrafast", "mute.mp4",
-                ],
-            );
+            ffmpeg(&dir, &format!("{testsrc} -frames:v 5 {x264} mute.mp4"));
             dir
         })
     }
@@ -280,7 +269,10 @@ mod tests {
     fn probe_handles_audio_only_and_video_only_files() {
         let wav = probe(&testmedia::dir().join("sine.wav")).unwrap();
         assert_eq!((wav.width, wav.height, wav.video_frames), (0, 0, 0));
-        assert!((wav.audio_duration_s.unwrap() - 1.0).abs() < 1e-3, "{wav:?}");
+        assert!(
+            (wav.audio_duration_s.unwrap() - 1.0).abs() < 1e-3,
+            "{wav:?}"
+        );
         assert_eq!(wav.audio_sample_rate, Some(44100));
         assert_eq!(wav.audio_channels, Some(1));
 
@@ -304,6 +296,9 @@ mod tests {
     fn ffmpeg_version_is_reported() {
         let v = ffmpeg_version();
         assert!(!v.is_empty());
-        assert!(v.chars().next().unwrap().is_ascii_digit() || v.starts_with('n'), "{v}");
+        assert!(
+            v.chars().next().unwrap().is_ascii_digit() || v.starts_with('n'),
+            "{v}"
+        );
     }
 }

@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use ffmpeg_next as ffmpeg;
 use ffmpeg::codec::threading;
 use ffmpeg::format::Pixel;
 use ffmpeg::media::Type;
 use ffmpeg::software::scaling;
 use ffmpeg::util::frame::Video as AvFrame;
+use ffmpeg_next as ffmpeg;
 use image::RgbImage;
 
 use super::{open, stream_info, MediaInfo};
@@ -76,7 +76,10 @@ impl YuvFrame {
     /// The luma value at (x, y); panics outside the frame like slice
     /// indexing does.
     pub fn luma_at(&self, x: u32, y: u32) -> u8 {
-        assert!(x < self.width && y < self.height, "({x}, {y}) outside the frame");
+        assert!(
+            x < self.width && y < self.height,
+            "({x}, {y}) outside the frame"
+        );
         self.y[y as usize * self.width as usize + x as usize]
     }
 
@@ -147,7 +150,13 @@ pub fn decode_video_each(
         .video()
         .map_err(|e| Error::media(path, format!("cannot open the video decoder: {e}")))?;
 
-    let mut state = Decoding { path, keep, on_frame, scaler: None, next: 0 };
+    let mut state = Decoding {
+        path,
+        keep,
+        on_frame,
+        scaler: None,
+        next: 0,
+    };
     let mut packet = ffmpeg::Packet::empty();
     loop {
         match packet.read(&mut input) {
@@ -206,9 +215,7 @@ impl Decoding<'_> {
                 Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::util::error::EAGAIN => {
                     return Ok(())
                 }
-                Err(e) => {
-                    return Err(Error::media(self.path, format!("cannot decode video: {e}")))
-                }
+                Err(e) => return Err(Error::media(self.path, format!("cannot decode video: {e}"))),
             }
         }
     }
@@ -255,7 +262,10 @@ mod tests {
         assert_eq!(indices, vec![0, 3, 6, 9]);
         for (_, f) in &frames {
             assert_eq!((f.width, f.height), (64, 48));
-            assert_eq!((f.y.len(), f.u.len(), f.v.len()), (64 * 48, 32 * 24, 32 * 24));
+            assert_eq!(
+                (f.y.len(), f.u.len(), f.v.len()),
+                (64 * 48, 32 * 24, 32 * 24)
+            );
         }
         // testsrc moves: consecutive kept frames differ.
         assert_ne!(frames[0].1.y, frames[1].1.y);
@@ -286,7 +296,10 @@ mod tests {
             v: vec![v],
         };
         assert_eq!(frame(16, 128, 128).to_rgb().get_pixel(0, 0).0, [0, 0, 0]);
-        assert_eq!(frame(235, 128, 128).to_rgb().get_pixel(1, 1).0, [255, 255, 255]);
+        assert_eq!(
+            frame(235, 128, 128).to_rgb().get_pixel(1, 1).0,
+            [255, 255, 255]
+        );
         // BT.709 limited red: Y=63, Cb=102, Cr=240.
         let red = frame(63, 102, 240).to_rgb().get_pixel(0, 0).0;
         assert!(red[0] >= 253 && red[1] <= 2 && red[2] <= 2, "{red:?}");
@@ -297,6 +310,9 @@ mod tests {
     fn a_file_without_video_is_an_error_naming_it() {
         let path = testmedia::dir().join("sine.wav");
         let err = decode_video(&path, &|_| true).unwrap_err().to_string();
-        assert!(err.contains("sine.wav") && err.contains("no video stream"), "{err}");
+        assert!(
+            err.contains("sine.wav") && err.contains("no video stream"),
+            "{err}"
+        );
     }
 }

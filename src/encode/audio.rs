@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::path::Path;
 
-use ffmpeg_next as ff;
 use ff::{codec, encoder, format, frame, ChannelLayout, Packet, Rational};
+use ffmpeg_next as ff;
 
 use super::EncodeSettings;
 use crate::error::{Error, Result};
@@ -32,7 +32,8 @@ impl AudioTrack {
         s: &EncodeSettings,
     ) -> Result<Self> {
         let err = |what: &str, e: ff::Error| Error::media(path, format!("{what}: {e}"));
-        let aac = encoder::find(codec::Id::AAC).ok_or_else(|| Error::media(path, "FFmpeg has no AAC encoder"))?;
+        let aac = encoder::find(codec::Id::AAC)
+            .ok_or_else(|| Error::media(path, "FFmpeg has no AAC encoder"))?;
         let mut enc = codec::context::Context::new_with_codec(aac)
             .encoder()
             .audio()
@@ -51,9 +52,13 @@ impl AudioTrack {
         if global_header {
             enc.set_flags(codec::Flags::GLOBAL_HEADER);
         }
-        let mut enc = enc.open_as(aac).map_err(|e| err("cannot open the AAC encoder", e))?;
+        let mut enc = enc
+            .open_as(aac)
+            .map_err(|e| err("cannot open the AAC encoder", e))?;
         let stream = {
-            let mut ost = octx.add_stream(aac).map_err(|e| err("cannot add the audio stream", e))?;
+            let mut ost = octx
+                .add_stream(aac)
+                .map_err(|e| err("cannot add the audio stream", e))?;
             ost.set_parameters(&enc);
             ost.set_time_base(tb);
             ost.index()
@@ -81,7 +86,8 @@ impl AudioTrack {
                 }
             }
             f.set_pts(Some(pos as i64));
-            enc.send_frame(&f).map_err(|e| err("AAC refused a frame", e))?;
+            enc.send_frame(&f)
+                .map_err(|e| err("AAC refused a frame", e))?;
             while enc.receive_packet(&mut pkt).is_ok() {
                 pkt.set_stream(stream);
                 packets.push_back(std::mem::replace(&mut pkt, Packet::empty()));
@@ -121,7 +127,9 @@ impl AudioTrack {
     ) -> std::result::Result<(), ff::Error> {
         while let Some(p) = self.packets.front() {
             let t = p.dts().or(p.pts()).unwrap_or(0);
-            if until != i64::MAX && compare(t, self.stream_tb, until, tb) == std::cmp::Ordering::Greater {
+            if until != i64::MAX
+                && compare(t, self.stream_tb, until, tb) == std::cmp::Ordering::Greater
+            {
                 break;
             }
             if let Some(p) = self.packets.pop_front() {

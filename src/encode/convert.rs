@@ -1,8 +1,8 @@
 //! RGB to limited-range BT.709 YUV 4:2:0 with swscale.
 
-use ffmpeg_next as ff;
 use ff::software::scaling::{Context, Flags};
 use ff::{format, frame};
+use ffmpeg_next as ff;
 
 /// A reusable converter for one frame size.
 pub struct RgbToYuv {
@@ -25,7 +25,7 @@ impl RgbToYuv {
         // SAFETY: sws_getCoefficients returns a pointer to a static table;
         // the context pointer is valid for the life of `ctx`.
         unsafe {
-            let bt709 = ff::ffi::sws_getCoefficients(ff::ffi::SWS_CS_ITU709 as i32);
+            let bt709 = ff::ffi::sws_getCoefficients(ff::ffi::SWS_CS_ITU709);
             ff::ffi::sws_setColorspaceDetails(
                 ctx.as_mut_ptr(),
                 bt709,

@@ -11,8 +11,8 @@ mod convert;
 
 use std::path::{Path, PathBuf};
 
-use ffmpeg_next as ff;
 use ff::{codec, encoder, format, frame, Dictionary, Packet, Rational};
+use ffmpeg_next as ff;
 
 use crate::config::{Fps, Quality};
 use crate::error::{Error, Result};
@@ -58,7 +58,8 @@ impl VideoEncoder {
     /// when `audio` is given (interleaved stereo f32 at 48 kHz), AAC.
     pub fn create(path: &Path, s: &EncodeSettings, audio: Option<&[f32]>) -> Result<Self> {
         crate::decode::init();
-        let mut octx = format::output_as(path, "mp4").map_err(|e| fferr(path, "cannot create MP4", e))?;
+        let mut octx =
+            format::output_as(path, "mp4").map_err(|e| fferr(path, "cannot create MP4", e))?;
         let global_header = octx.format().flags().contains(format::Flags::GLOBAL_HEADER);
 
         let x264 = encoder::find_by_name("libx264")
@@ -98,7 +99,9 @@ impl VideoEncoder {
             .open_with(opts)
             .map_err(|e| fferr(path, "cannot open libx264", e))?;
         let video_stream = {
-            let mut ost = octx.add_stream(x264).map_err(|e| fferr(path, "cannot add the video stream", e))?;
+            let mut ost = octx
+                .add_stream(x264)
+                .map_err(|e| fferr(path, "cannot add the video stream", e))?;
             ost.set_parameters(&video);
             ost.set_time_base(tb);
             ost.set_avg_frame_rate(Rational::new(s.fps.num as i32, s.fps.den as i32));
@@ -106,7 +109,13 @@ impl VideoEncoder {
         };
 
         let mut audio = match audio {
-            Some(samples) => Some(audio::AudioTrack::open(path, &mut octx, global_header, samples, s)?),
+            Some(samples) => Some(audio::AudioTrack::open(
+                path,
+                &mut octx,
+                global_header,
+                samples,
+                s,
+            )?),
             None => None,
         };
 
@@ -130,7 +139,8 @@ impl VideoEncoder {
             video,
             video_stream,
             video_tb,
-            convert: RgbToYuv::new(s.width, s.height).map_err(|e| fferr(path, "cannot set up colour conversion", e))?,
+            convert: RgbToYuv::new(s.width, s.height)
+                .map_err(|e| fferr(path, "cannot set up colour conversion", e))?,
             yuv,
             pushed: 0,
             audio,
@@ -164,7 +174,10 @@ impl VideoEncoder {
     /// decode and colour conversion are skipped.
     pub fn push_repeat(&mut self) -> Result<()> {
         if self.pushed == 0 {
-            return Err(Error::media(&self.path, "no frame to repeat before the first frame"));
+            return Err(Error::media(
+                &self.path,
+                "no frame to repeat before the first frame",
+            ));
         }
         self.push_current()
     }

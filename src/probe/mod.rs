@@ -19,7 +19,11 @@ pub struct Probe {
 }
 
 /// Open a session and verify the page.
-pub async fn probe(comp: &Composition, server: Arc<Server>, opts: &SessionOptions) -> Result<Probe> {
+pub async fn probe(
+    comp: &Composition,
+    server: Arc<Server>,
+    opts: &SessionOptions,
+) -> Result<Probe> {
     let mut session = Session::open(server, opts).await?;
     let duration = session.eval("window.__hf.duration").await?;
     let page_duration = duration.as_f64().unwrap_or(-1.0);

@@ -48,7 +48,7 @@ impl Progress {
                     while !done.load(Ordering::Relaxed) {
                         std::thread::sleep(Duration::from_millis(250));
                         let since = last.lock().map(|t| t.elapsed()).unwrap_or_default();
-                        if since >= STALL && warned_at.map_or(true, |w: Duration| since >= w + STALL) {
+                        if since >= STALL && warned_at.is_none_or(|w: Duration| since >= w + STALL) {
                             let msg = format!(
                                 "warning: no progress for {:.0} s; Chrome may be stuck (the render fails when a browser call passes --cdp-timeout)",
                                 since.as_secs_f64()
@@ -90,15 +90,13 @@ impl Progress {
         match e {
             Event::StageStarted { stage } => {
                 if let Some(b) = &self.bar {
-                    b.set_message(format!("{}", stage.name()));
+                    b.set_message(stage.name().to_string());
                 } else if self.verbose {
                     self.line(format!("{}…", stage.name()));
                 }
             }
-            Event::StageFinished { stage, ms } => {
-                if self.verbose {
-                    self.line(format!("{} done in {ms} ms", stage.name()));
-                }
+            Event::StageFinished { stage, ms } if self.verbose => {
+                self.line(format!("{} done in {ms} ms", stage.name()));
             }
             Event::CapturePlanned { workers, reason, total_frames } => {
                 if let Some(b) = &self.bar {
@@ -123,10 +121,8 @@ impl Progress {
             Event::Retry { attempt, workers, missing, reason } => self.line(format!(
                 "capture attempt {attempt}: retrying {missing} missing frames with {workers} worker(s) after: {reason}"
             )),
-            Event::WorkerStarted { attempt, worker, chrome_pid } => {
-                if self.verbose {
-                    self.line(format!("attempt {attempt}: worker {worker} is Chrome pid {chrome_pid}"));
-                }
+            Event::WorkerStarted { attempt, worker, chrome_pid } if self.verbose => {
+                self.line(format!("attempt {attempt}: worker {worker} is Chrome pid {chrome_pid}"));
             }
             Event::Warning { message } => self.line(format!("warning: {message}")),
             _ => {}

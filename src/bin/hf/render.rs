@@ -64,7 +64,11 @@ pub struct RenderArgs {
 
 /// Run the render; returns the process exit code.
 pub fn run(args: RenderArgs) -> i32 {
-    let variables = match args.variables.as_deref().map(serde_json::from_str::<serde_json::Value>) {
+    let variables = match args
+        .variables
+        .as_deref()
+        .map(serde_json::from_str::<serde_json::Value>)
+    {
         None => None,
         Some(Ok(v)) if v.is_object() => Some(v),
         Some(Ok(_)) => {
@@ -76,7 +80,10 @@ pub fn run(args: RenderArgs) -> i32 {
             return 2;
         }
     };
-    for (flag, v) in [("--cdp-timeout", args.cdp_timeout), ("--ready-timeout", args.ready_timeout)] {
+    for (flag, v) in [
+        ("--cdp-timeout", args.cdp_timeout),
+        ("--ready-timeout", args.ready_timeout),
+    ] {
         if !(v.is_finite() && v > 0.0) {
             eprintln!("error: {flag} must be a positive number of seconds");
             return 2;
