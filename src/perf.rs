@@ -39,6 +39,27 @@ pub struct CaptureAttempt {
     pub error: Option<String>,
 }
 
+/// Milliseconds per frame spent in each step, averaged over the render,
+/// to say where the time goes. Capture steps are summed over workers (they
+/// run concurrently); encoder steps are on the encoder thread.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PerFrame {
+    /// `__hf.seek(t)` round trip.
+    pub seek_ms: f64,
+    /// The plain BeginFrame that asks Chrome whether anything changed.
+    pub damage_check_ms: f64,
+    /// The BeginFrame that draws and returns the JPEG (incl. transfer).
+    pub screenshot_ms: f64,
+    /// Decoding Chrome's JPEG.
+    pub jpeg_decode_ms: f64,
+    /// RGB to BT.709 YUV 4:2:0.
+    pub colour_convert_ms: f64,
+    /// libx264 (and muxing).
+    pub x264_ms: f64,
+    /// Encoder thread waiting for the next frame.
+    pub encoder_idle_ms: f64,
+}
+
 /// Everything `--perf-json` writes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PerfSummary {
@@ -68,6 +89,8 @@ pub struct PerfSummary {
     pub frames_reused: u64,
     /// Every capture attempt.
     pub attempts: Vec<CaptureAttempt>,
+    /// Where the time goes, per frame.
+    pub per_frame: PerFrame,
     /// Peak resident memory of hf itself plus its Chrome processes, in MiB,
     /// sampled during capture.
     pub peak_rss_mib: f64,

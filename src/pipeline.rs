@@ -192,6 +192,7 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         frames_per_second: total as f64 / (total_ms.max(1) as f64 / 1000.0),
         frames_reused: staged.capture.reused,
         attempts: staged.capture.attempts,
+        per_frame: staged.per_frame,
         peak_rss_mib,
     };
     Ok(RenderReport {
@@ -217,6 +218,7 @@ struct Staged {
     clipped: usize,
     chrome_version: String,
     capture: capture::CaptureOutcome,
+    per_frame: crate::perf::PerFrame,
 }
 
 type AudioResult = Result<(Option<crate::audio::Mix>, u64)>;
@@ -311,7 +313,19 @@ fn run_browser_stages<'scope>(
             (Ok(_), Err(e)) => return Err(e),
             (Ok(c), Ok(enc)) => (c, enc),
         };
-        let (capture, (encode_ms, assemble_ms)) = capture;
+        let (capture, enc) = capture;
+        let (encode_ms, assemble_ms) = (enc.busy_ms, enc.finish_ms);
+        let n = total.max(1) as f64;
+        let per = |d: Duration| d.as_secs_f64() * 1000.0 / n;
+        let per_frame = crate::perf::PerFrame {
+            seek_ms: per(capture.timings.seek),
+            damage_check_ms: per(capture.timings.damage_check),
+            screenshot_ms: per(capture.timings.screenshot),
+            jpeg_decode_ms: per(enc.timings.jpeg_decode),
+            colour_convert_ms: per(enc.timings.convert),
+            x264_ms: per(enc.timings.x264),
+            encoder_idle_ms: per(enc.idle),
+        };
         events(Event::StageFinished {
             stage: Stage::Encode,
             ms: encode_ms,
@@ -328,19 +342,27 @@ fn run_browser_stages<'scope>(
             clipped,
             chrome_version: probe.chrome_version,
             capture,
+            per_frame,
         })
     })
 }
 
+/// What the encoder thread reports.
+struct Encoded {
+    busy_ms: u64,
+    finish_ms: u64,
+    idle: Duration,
+    timings: crate::encode::EncodeTimings,
+}
+
 /// The encoder thread: reorder frames, encode them, finish the file.
-/// Returns (busy ms encoding, ms finishing the container).
 fn encode_loop(
     temp: &Path,
     settings: &EncodeSettings,
     audio: Option<&[f32]>,
     mut rx: mpsc::Receiver<FrameMsg>,
     encoded: watch::Sender<u64>,
-) -> Result<(u64, u64)> {
+) -> Result<Encoded> {
     let mut busy = Duration::ZERO;
     let t = Instant::now();
     let mut enc = VideoEncoder::create(temp, settings, audio)?;
@@ -348,10 +370,13 @@ fn encode_loop(
     let mut pending: BTreeMap<u64, FrameMsg> = BTreeMap::new();
     let mut next = 0u64;
     let mut last: Option<Arc<Vec<u8>>> = None;
+    let mut idle = Duration::ZERO;
     while next < settings.frames {
+        let waiting = Instant::now();
         let Some(msg) = rx.blocking_recv() else {
             break;
         };
+        idle += waiting.elapsed();
         pending.insert(msg.index, msg);
         while let Some(m) = pending.remove(&next) {
             let t = Instant::now();
@@ -372,6 +397,12 @@ fn encode_loop(
         return Err(Error::Cancelled);
     }
     let t = Instant::now();
+    let timings = enc.timings;
     enc.finish()?;
-    Ok((ms(busy), ms(t.elapsed())))
+    Ok(Encoded {
+        busy_ms: ms(busy),
+        finish_ms: ms(t.elapsed()),
+        idle,
+        timings,
+    })
 }

@@ -77,6 +77,8 @@ pub struct CaptureOutcome {
     pub attempts: Vec<CaptureAttempt>,
     /// Frames reused because nothing changed.
     pub reused: u64,
+    /// Time per kind of browser call, summed over all sessions.
+    pub timings: session::OpTimings,
 }
 
 /// Capture every frame. `first` is the probe's session, reused as the
@@ -130,6 +132,7 @@ pub async fn run(job: CaptureJob<'_>, first: Option<Session>) -> Result<CaptureO
         ))
         .await;
         for s in sessions.into_iter().flatten() {
+            outcome.timings.add(&s.timings);
             s.close();
         }
 

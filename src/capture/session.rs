@@ -64,6 +64,26 @@ pub struct Shot {
     pub has_damage: bool,
 }
 
+/// Accumulated wall time of the per-frame calls of one session.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OpTimings {
+    /// Seeks.
+    pub seek: Duration,
+    /// Plain frames that check for damage.
+    pub damage_check: Duration,
+    /// Frames drawn with a screenshot.
+    pub screenshot: Duration,
+}
+
+impl OpTimings {
+    /// Add another session's timings.
+    pub fn add(&mut self, o: &OpTimings) {
+        self.seek += o.seek;
+        self.damage_check += o.damage_check;
+        self.screenshot += o.screenshot;
+    }
+}
+
 /// A browser showing the composition.
 pub struct Session {
     chrome: ChromeProcess,
@@ -73,6 +93,8 @@ pub struct Session {
     console: Arc<Mutex<VecDeque<String>>>,
     opts: SessionOptions,
     has_captured: bool,
+    /// Time spent per kind of call, for the perf summary.
+    pub timings: OpTimings,
     /// Chrome's product string.
     pub version: String,
 }
@@ -153,6 +175,7 @@ impl Session {
             console,
             opts: opts.clone(),
             has_captured: false,
+            timings: OpTimings::default(),
             version,
         };
         session.tasks.append(&mut tasks);
@@ -377,7 +400,10 @@ impl Session {
     /// Move the page to composition time `t` (frame `frame`).
     pub async fn seek(&mut self, frame: u64, t: f64) -> Result<()> {
         let expr = format!("window.__hf.seek({t:.9})");
-        match self.eval(&expr).await {
+        let started = Instant::now();
+        let r = self.eval(&expr).await;
+        self.timings.seek += started.elapsed();
+        match r {
             Ok(_) => Ok(()),
             Err(Error::Timeout {
                 what,
@@ -433,13 +459,17 @@ impl Session {
         let result = async {
             if damage_aware && self.has_captured {
                 // A plain frame reports whether the seek changed anything.
-                if !self.plain_frame().await? {
+                let started = Instant::now();
+                let damaged = self.plain_frame().await?;
+                self.timings.damage_check += started.elapsed();
+                if !damaged {
                     return Ok(Shot {
                         jpeg: None,
                         has_damage: false,
                     });
                 }
             }
+            let started = Instant::now();
             let shot = self.begin_frame(true).await?;
             self.has_captured = true;
             if damage_aware {
@@ -448,6 +478,7 @@ impl Session {
                 // damage flag speaks of the next seek alone.
                 self.plain_frame().await?;
             }
+            self.timings.screenshot += started.elapsed();
             Ok(shot)
         }
         .await;

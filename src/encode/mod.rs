@@ -47,6 +47,19 @@ pub struct VideoEncoder {
     yuv: frame::Video,
     pushed: i64,
     audio: Option<audio::AudioTrack>,
+    /// Time spent decoding JPEGs, converting colour, and in x264.
+    pub timings: EncodeTimings,
+}
+
+/// Where the encoder's time goes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EncodeTimings {
+    /// JPEG decoding.
+    pub jpeg_decode: std::time::Duration,
+    /// RGB to YUV.
+    pub convert: std::time::Duration,
+    /// x264 and muxing.
+    pub x264: std::time::Duration,
 }
 
 fn fferr(path: &Path, what: &str, e: ff::Error) -> Error {
@@ -144,11 +157,13 @@ impl VideoEncoder {
             yuv,
             pushed: 0,
             audio,
+            timings: EncodeTimings::default(),
         })
     }
 
     /// Decode a JPEG screenshot and encode it as the next frame.
     pub fn push_jpeg(&mut self, jpeg: &[u8]) -> Result<()> {
+        let t = std::time::Instant::now();
         let rgb = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
             .map_err(|e| Error::media(&self.path, format!("Chrome sent an unreadable JPEG: {e}")))?
             .into_rgb8();
@@ -164,9 +179,12 @@ impl VideoEncoder {
                 ),
             ));
         }
+        let t2 = std::time::Instant::now();
+        self.timings.jpeg_decode += t2 - t;
         self.convert
             .run(&rgb, &mut self.yuv)
             .map_err(|e| fferr(&self.path, "colour conversion failed", e))?;
+        self.timings.convert += t2.elapsed();
         self.push_current()
     }
 
@@ -183,12 +201,15 @@ impl VideoEncoder {
     }
 
     fn push_current(&mut self) -> Result<()> {
+        let t = std::time::Instant::now();
         self.yuv.set_pts(Some(self.pushed));
         self.pushed += 1;
         self.video
             .send_frame(&self.yuv)
             .map_err(|e| fferr(&self.path, "x264 refused a frame", e))?;
-        self.drain_video()
+        let r = self.drain_video();
+        self.timings.x264 += t.elapsed();
+        r
     }
 
     fn drain_video(&mut self) -> Result<()> {
