@@ -182,7 +182,7 @@
     return pending;
   }
 
-  var lastSeek = -1;
+  var lastFrame = -1;
   window.__hf = {
     version: 1,
     duration: cfg.duration,
@@ -198,23 +198,23 @@
       return waiting;
     },
     // Move the page to composition time t (seconds). Forward jumps step
-    // through every frame in between so rAF-driven state evolves exactly as
-    // in a sequential render, whichever frame a worker starts at.
+    // through every frame in between so rAF- and timer-driven state evolves
+    // exactly as in a sequential render, whichever frames a worker captures.
     seek: function (t) {
       var ms = t * 1000;
-      if (lastSeek < 0) silenceMedia();
-      if (ms > nowMs + frameMs * 1.5) {
-        var start = lastSeek < 0 ? 0 : Math.floor(nowMs / frameMs + 1e-6) + 1;
-        for (var k = start; k * frameMs < ms - frameMs * 0.5; k++) {
-          var fm = k * frameMs;
-          advanceTo(fm);
-          seekTimelines(fm / 1000);
-        }
+      if (lastFrame < 0) silenceMedia();
+      var k = Math.round(ms / frameMs);
+      // Every frame between the last one shown and this one is stepped
+      // through (timers, rAF, timelines) without being drawn.
+      for (var j = lastFrame + 1; j < k; j++) {
+        var fm = j * frameMs;
+        advanceTo(fm);
+        seekTimelines(fm / 1000);
       }
       advanceTo(ms);
       seekTimelines(t);
       syncVisibility(t);
-      lastSeek = ms;
+      if (k > lastFrame) lastFrame = k;
       return true;
     },
     variables: function () { return Object.assign({}, cfg.variables || {}); },
