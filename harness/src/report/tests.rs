@@ -1,0 +1,141 @@
+//! End-to-end checks of the report writer on a small synthetic run.
+
+use image::{Rgb, RgbImage};
+
+use super::*;
+use crate::model::{Checkpoint, FailedFrame, FixtureResult, Verdict, VisualResult};
+
+fn fixture(name: &str, verdict: Verdict) -> FixtureResult {
+    FixtureResult {
+        name: name.into(),
+        description: "a <b>bold</b> claim".into(),
+        tags: vec!["text".into()],
+        verdict,
+        reasons: Vec::new(),
+        compiled: None,
+        parity: None,
+        visual: None,
+        audio: None,
+        render: None,
+        scoring_seconds: 0.5,
+        provenance_drift: Vec::new(),
+        pending: Vec::new(),
+    }
+}
+
+fn run(fixtures: Vec<FixtureResult>) -> RunSummary {
+    RunSummary {
+        started: "2025-01-01T00:00:00Z".into(),
+        seconds: 12.5,
+        jobs: 2,
+        update: false,
+        fixtures,
+        environment: vec![("chromium".into(), "131 & <co>".into())],
+    }
+}
+
+fn failing_visual(expected: RgbImage, actual: RgbImage) -> VisualResult {
+    let checkpoints = (0..100)
+        .map(|i| Checkpoint {
+            index: i,
+            time_s: i as f64 / 10.0,
+            frame: i as u64 * 3,
+            psnr: if i == 7 { 18.5 } else { f64::INFINITY },
+            ssim: (i == 7).then_some(0.91),
+            passed: i != 7,
+        })
+        .collect();
+    VisualResult {
+        threshold_db: 30.0,
+        max_failures: 0,
+        checkpoints,
+        failed: 1,
+        min_psnr: 18.5,
+        median_psnr: f64::INFINITY,
+        passed: false,
+        failed_frames: vec![FailedFrame {
+            checkpoint: 7,
+            expected,
+            actual,
+        }],
+    }
+}
+
+#[test]
+fn names_and_text_are_escaped() {
+    let run = run(vec![fixture("<script>alert(1)</script>", Verdict::Fail)]);
+    let slugs = slugs(&run);
+    let html = render(&view::page(&run, &slugs, &[])).expect("renders");
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    assert!(html.contains("a &lt;b&gt;bold&lt;&#x2f;b&gt; claim"));
+    assert!(html.contains("131 &amp; &lt;co&gt;"));
+    assert!(html.contains(r##"href="#fx-_script_alert_1___script_""##));
+}
+
+#[test]
+fn slugs_are_safe_and_unique() {
+    let run = run(vec![
+        fixture("a/b", Verdict::Pass),
+        fixture("a_b", Verdict::Pass),
+        fixture("..", Verdict::Pass),
+        fixture("index.html", Verdict::Pass),
+    ]);
+    assert_eq!(slugs(&run), ["a_b", "a_b-2", "fixture..", "index.html-2"]);
+}
+
+#[test]
+fn report_folder_holds_the_page_and_the_triptych() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let expected = RgbImage::from_fn(960, 540, |x, y| Rgb([(x / 4) as u8, (y / 3) as u8, 128]));
+    let mut actual = expected.clone();
+    for y in 100..140 {
+        for x in 200..240 {
+            actual.put_pixel(x, y, Rgb([255, 255, 255]));
+        }
+    }
+    let mut bad = fixture("gsap-letters", Verdict::Fail);
+    bad.visual = Some(failing_visual(expected.clone(), actual));
+    let mut odd = fixture("odd-size", Verdict::Fail);
+    odd.visual = Some(failing_visual(expected, RgbImage::new(10, 10)));
+    let run = run(vec![bad, odd, fixture("many-cuts", Verdict::Pass)]);
+
+    let index = write_report(tmp.path(), &run).expect("writes");
+    assert_eq!(index, tmp.path().join("index.html"));
+    let html = fs::read_to_string(&index).expect("index");
+    for kind in ["expected", "actual", "diff"] {
+        let rel = format!("gsap-letters/cp07-{kind}.png");
+        assert!(html.contains(&format!("src=\"{}\"", rel.replace('/', "&#x2f;"))));
+        let img = image::open(tmp.path().join(&rel)).expect("png").to_rgb8();
+        assert_eq!(img.dimensions(), (480, 270));
+    }
+    assert!(!tmp.path().join("odd-size/cp07-diff.png").exists());
+    assert!(html.contains("sizes differ (expected 960×540, actual 10×10)"));
+    assert!(!tmp.path().join("many-cuts").exists());
+    assert!(html.contains("1600 of 518400 px differ"));
+}
+
+#[cfg(unix)]
+#[test]
+fn latest_link_is_relative_and_replaced() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("reports");
+    for stamp in ["one", "two"] {
+        let dir = root.join(stamp);
+        fs::create_dir_all(&dir).expect("mkdir");
+        update_latest(&root, &dir).expect("link");
+        assert_eq!(
+            fs::read_link(root.join("latest")).expect("link"),
+            Path::new(stamp)
+        );
+    }
+    let elsewhere = tmp.path().join("other/run");
+    fs::create_dir_all(&elsewhere).expect("mkdir");
+    update_latest(&root, &elsewhere).expect("link");
+    assert_eq!(
+        fs::read_link(root.join("latest")).expect("link"),
+        Path::new("../other/run")
+    );
+    assert!(root.join("latest").is_dir());
+    assert_eq!(fs::read_dir(&root).expect("ls").count(), 3);
+}

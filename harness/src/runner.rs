@@ -1,0 +1,401 @@
+//! Running fixtures: a fixed pool of worker threads takes fixtures from a
+//! shared queue (never one unbounded task per fixture: each render runs
+//! Chrome and x264), and each fixture's failure or panic becomes that
+//! fixture's `Error` verdict while the others finish.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use hf::{Event, RenderOptions, RenderReport};
+
+use crate::fixture::{Fixture, Meta};
+use crate::golden::{self, Environment, GoldenPaths, Provenance, UpdateNote};
+use crate::interrupt;
+use crate::model::{FixtureResult, RenderStats, Verdict};
+use crate::progress::{db, Reporter};
+use crate::score::{audio, compiled, parity, visual};
+
+/// How to run the selected fixtures.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Repository root (holds `fixtures/` and `golden/`).
+    pub root: PathBuf,
+    /// Fixtures at once, ≥ 1.
+    pub jobs: usize,
+    /// Write pending goldens instead of comparing.
+    pub update: bool,
+    /// Keep each fixture's temp dir and print its path.
+    pub keep_temp: bool,
+    /// This run's report directory, recorded in pending goldens.
+    pub report_dir: PathBuf,
+    /// The environment, for provenance and drift.
+    pub env: Environment,
+}
+
+/// What the pool hands back: results in input order, and the Chromium
+/// version seen (for the report header).
+pub struct RunOutput {
+    /// One per fixture, in the order given.
+    pub results: Vec<FixtureResult>,
+    /// `RenderReport::chrome_version` of the first successful render.
+    pub chromium: Option<String>,
+}
+
+/// Run `fixtures` on `opts.jobs` threads.
+pub fn run_all(fixtures: &[Fixture], opts: &RunOptions, reporter: &Reporter) -> RunOutput {
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<FixtureResult>>> = Mutex::new(vec![None; fixtures.len()]);
+    let chromium = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.clamp(1, fixtures.len().max(1)) {
+            s.spawn(|| loop {
+                if interrupt::stop_requested() || reporter.stdout_closed() {
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(fixture) = fixtures.get(i) else {
+                    break;
+                };
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    let mut job = Job::new(fixture, opts, reporter);
+                    job.run();
+                    (job.result, job.chromium)
+                }));
+                let result = match outcome {
+                    Ok((result, chrome)) => {
+                        if let Some(c) = chrome {
+                            chromium
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .get_or_insert(c);
+                        }
+                        result
+                    }
+                    Err(panic) => {
+                        let mut r = base_result(fixture);
+                        r.verdict = Verdict::Error;
+                        r.reasons
+                            .push(format!("the harness panicked: {}", panic_message(&*panic)));
+                        r
+                    }
+                };
+                reporter.fixture_done(&result);
+                slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+            });
+        }
+    });
+    let results = slots
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .zip(fixtures)
+        .map(|(slot, fixture)| {
+            slot.unwrap_or_else(|| {
+                let mut r = base_result(fixture);
+                r.verdict = Verdict::Error;
+                r.reasons.push("not run: the run was interrupted".into());
+                r
+            })
+        })
+        .collect();
+    RunOutput {
+        results,
+        chromium: chromium.into_inner().unwrap_or_else(|e| e.into_inner()),
+    }
+}
+
+/// The text of a panic payload.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// A result with the fixture's identity and nothing run yet.
+fn base_result(fixture: &Fixture) -> FixtureResult {
+    let (description, tags) = match &fixture.meta {
+        Ok(m) => (m.description.clone(), m.tags.clone()),
+        Err(_) => (String::new(), Vec::new()),
+    };
+    FixtureResult {
+        name: fixture.name.clone(),
+        description,
+        tags,
+        verdict: Verdict::Pass,
+        reasons: Vec::new(),
+        compiled: None,
+        parity: None,
+        visual: None,
+        audio: None,
+        render: None,
+        scoring_seconds: 0.0,
+        provenance_drift: Vec::new(),
+        pending: Vec::new(),
+    }
+}
+
+/// One fixture's run, filling in `result` as it goes.
+struct Job<'a> {
+    fixture: &'a Fixture,
+    opts: &'a RunOptions,
+    reporter: &'a Reporter,
+    pos: usize,
+    result: FixtureResult,
+    chromium: Option<String>,
+}
+
+impl<'a> Job<'a> {
+    fn new(fixture: &'a Fixture, opts: &'a RunOptions, reporter: &'a Reporter) -> Self {
+        let pos = reporter.fixture_start(&fixture.name);
+        Self {
+            fixture,
+            opts,
+            reporter,
+            pos,
+            result: base_result(fixture),
+            chromium: None,
+        }
+    }
+
+    /// Run to a verdict; errors become `Verdict::Error` with the message.
+    fn run(&mut self) {
+        if let Err(message) = self.try_run() {
+            self.result.verdict = Verdict::Error;
+            self.result.reasons.push(message);
+        }
+    }
+
+    fn try_run(&mut self) -> Result<(), String> {
+        let meta = self.fixture.meta.as_ref().map_err(|e| e.to_string())?;
+        let name = &self.fixture.name;
+        let golden = GoldenPaths::new(&self.opts.root, name);
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("hf-regress-{name}-"))
+            .tempdir()
+            .map_err(|e| format!("cannot create a temp dir: {e}"))?;
+        let outcome = self.render_and_score(meta, &golden, tmp.path());
+        if self.opts.keep_temp {
+            let kept = tmp.keep();
+            self.reporter
+                .line(&format!("{name}: temp files kept in {}", kept.display()));
+            self.reporter.event(
+                "temp_kept",
+                serde_json::json!({ "fixture": name, "path": kept }),
+            );
+        }
+        outcome
+    }
+
+    fn render_and_score(
+        &mut self,
+        meta: &Meta,
+        golden: &GoldenPaths,
+        tmp: &Path,
+    ) -> Result<(), String> {
+        let name = self.fixture.name.clone();
+        self.reporter.state(self.pos, &name, "rendering…");
+        let report = self.render(meta, tmp)?;
+        self.chromium = Some(report.chrome_version.clone());
+        if self.opts.update {
+            return self.update(meta, golden, &report);
+        }
+        let missing = golden.missing();
+        if !missing.is_empty() {
+            self.result.verdict = Verdict::MissingGolden;
+            for path in missing {
+                self.result
+                    .reasons
+                    .push(format!("missing golden file {}", path.display()));
+            }
+            return Ok(());
+        }
+        let provenance = Provenance::read(&golden.provenance).map_err(|e| e.to_string())?;
+        self.result.provenance_drift = provenance.drift(&self.opts.env, &report.chrome_version);
+
+        self.reporter.state(self.pos, &name, "scoring…");
+        let started = Instant::now();
+        let golden_html = std::fs::read_to_string(&golden.html)
+            .map_err(|e| format!("{}: {e}", golden.html.display()))?;
+        let check = compiled::compare(&report.compiled_html, &golden_html);
+        for e in &check.errors {
+            self.result.reasons.push(format!("compiled HTML: {e}"));
+        }
+        self.result.compiled = Some(check);
+
+        let info = hf::decode::probe(&report.output).map_err(|e| e.to_string())?;
+        let p = parity::check(&info);
+        if !p.passed {
+            self.result.reasons.push(parity::reason(&p));
+        }
+        self.result.parity = Some(p);
+
+        let (v, notes) = visual::compare(
+            &report.output,
+            &golden.video,
+            meta.min_psnr,
+            meta.max_frame_failures,
+        )
+        .map_err(|e| format!("visual comparison: {e}"))?;
+        self.reporter.visual_done(&name, &v);
+        if !v.passed {
+            let worst = v
+                .checkpoints
+                .iter()
+                .min_by(|a, b| a.psnr.total_cmp(&b.psnr));
+            let ssim = worst
+                .and_then(|c| c.ssim)
+                .map_or(String::new(), |s| format!(" (SSIM {s:.3})"));
+            self.result.reasons.push(format!(
+                "visual: {} of {} checkpoints below {} dB (at most {} allowed); worst {} dB{} at {:.2} s",
+                v.failed,
+                v.checkpoints.len(),
+                v.threshold_db,
+                v.max_failures,
+                db(v.min_psnr),
+                ssim,
+                worst.map_or(0.0, |c| c.time_s),
+            ));
+            self.result
+                .reasons
+                .extend(notes.into_iter().map(|n| format!("visual: {n}")));
+        }
+        self.result.visual = Some(v);
+
+        let (a, reasons) = audio::compare(&report.output, &golden.video, thresholds(meta))
+            .map_err(|e| format!("audio comparison: {e}"))?;
+        self.reporter.audio_done(&name, &a);
+        self.result.reasons.extend(reasons);
+        self.result.audio = Some(a);
+
+        self.result.scoring_seconds = started.elapsed().as_secs_f64();
+        self.result.verdict = if self.result.reasons.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        Ok(())
+    }
+
+    /// Render the fixture into `tmp`, recording the stats.
+    fn render(&mut self, meta: &Meta, tmp: &Path) -> Result<RenderReport, String> {
+        let mut opts = RenderOptions::new(self.fixture.src(), tmp.join("output.mp4"));
+        opts.fps = meta.render.fps;
+        opts.quality = meta.render.quality;
+        opts.workers = meta.render.workers;
+        opts.variables = meta.render.variables.clone().map(serde_json::Value::Object);
+        opts.compiled_html_out = Some(tmp.join("compiled.html"));
+        opts.offline = true;
+        opts.cancel = Some(interrupt::cancel_flag());
+        let name = &self.fixture.name;
+        let reporter = self.reporter;
+        let sink = |event: Event| {
+            if let Event::Frame { done, total, .. } = event {
+                reporter.render_progress(name, done, total);
+            }
+        };
+        let started = Instant::now();
+        let report = hf::render(&opts, &sink).map_err(|e| format!("render failed: {e}"))?;
+        let seconds = started.elapsed().as_secs_f64();
+        let stats = RenderStats {
+            seconds,
+            frames: report.frames,
+            frames_per_second: if seconds > 0.0 {
+                report.frames as f64 / seconds
+            } else {
+                0.0
+            },
+            perf: report.perf.clone(),
+        };
+        self.reporter.render_done(name, &stats);
+        self.result.render = Some(stats);
+        Ok(report)
+    }
+
+    /// `--update`: write pending goldens; measure new against old when an
+    /// old golden exists, so the reviewer sees what accepting would change.
+    fn update(
+        &mut self,
+        meta: &Meta,
+        golden: &GoldenPaths,
+        report: &RenderReport,
+    ) -> Result<(), String> {
+        let name = self.fixture.name.clone();
+        let mut note = UpdateNote {
+            report_dir: self.opts.report_dir.display().to_string(),
+            had_old_golden: golden.video.is_file(),
+            ..UpdateNote::default()
+        };
+        if note.had_old_golden {
+            self.reporter
+                .state(self.pos, &name, "comparing with the old golden…");
+            let started = Instant::now();
+            let (v, _) = visual::compare(
+                &report.output,
+                &golden.video,
+                meta.min_psnr,
+                meta.max_frame_failures,
+            )
+            .map_err(|e| format!("visual comparison with the old golden: {e}"))?;
+            self.reporter.visual_done(&name, &v);
+            let finite = |x: f64| x.is_finite().then_some(x);
+            note.min_psnr_db = finite(v.min_psnr);
+            note.median_psnr_db = finite(v.median_psnr);
+            note.failed_checkpoints = Some(v.failed);
+            self.result.visual = Some(v);
+            let (a, _) = audio::compare(&report.output, &golden.video, thresholds(meta))
+                .map_err(|e| format!("audio comparison with the old golden: {e}"))?;
+            self.reporter.audio_done(&name, &a);
+            note.audio_correlation = Some(a.correlation);
+            self.result.audio = Some(a);
+            self.result.scoring_seconds = started.elapsed().as_secs_f64();
+        }
+        let provenance = Provenance {
+            hf_version: self.opts.env.hf_version.clone(),
+            git_commit: self.opts.env.git_commit.clone(),
+            chromium: report.chrome_version.clone(),
+            ffmpeg: self.opts.env.ffmpeg.clone(),
+            fonts: self.opts.env.fonts.clone(),
+            fps: report.fps.to_string(),
+            frames: report.frames,
+            duration_s: report.duration,
+            date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            render_seconds: self.result.render.as_ref().map_or(0.0, |r| r.seconds),
+            update: Some(note),
+        };
+        let written =
+            golden::write_pending(golden, &report.output, &report.compiled_html, &provenance)
+                .map_err(|e| e.to_string())?;
+        self.result.pending = written.iter().map(|p| p.display().to_string()).collect();
+        self.result.verdict = Verdict::Updated;
+        Ok(())
+    }
+}
+
+/// The audio thresholds of a fixture.
+fn thresholds(meta: &Meta) -> audio::AudioThresholds {
+    audio::AudioThresholds {
+        min_correlation: meta.min_audio_correlation,
+        max_lag_windows: meta.max_audio_lag_windows,
+        max_residual_db: meta.max_audio_residual_rms_db,
+    }
+}
+
+/// The run's exit code: any Error → 2, else any missing golden → 3, else
+/// any Fail → 1, else 0 (Updated counts as success).
+pub fn exit_code(results: &[FixtureResult]) -> i32 {
+    let any = |v: Verdict| results.iter().any(|r| r.verdict == v);
+    if any(Verdict::Error) {
+        2
+    } else if any(Verdict::MissingGolden) {
+        3
+    } else if any(Verdict::Fail) {
+        1
+    } else {
+        0
+    }
+}
