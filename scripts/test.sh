@@ -4,4 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The set-up script is what Dockerfile.test runs (Docker cannot run here),
+# so test it: a second run must install nothing, and the image must use it.
+if bash scripts/setup.sh 2>&1 | grep -E 'installing|warning|error'; then
+  echo "scripts/setup.sh is not idempotent: its second run did the above" >&2; exit 1
+fi
+grep -q 'bash scripts/setup.sh' Dockerfile.test || { echo "Dockerfile.test does not run scripts/setup.sh" >&2; exit 1; }
+bash scripts/lint-workflows.sh
 cargo test --release --workspace 2>&1
