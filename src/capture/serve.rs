@@ -159,7 +159,12 @@ fn contained(root: &Path, path: &str) -> Option<PathBuf> {
     {
         return None;
     }
-    let full = root.join(rel).canonicalize().ok()?;
+    let joined = root.join(rel);
+    let Ok(full) = joined.canonicalize() else {
+        // Does not exist (the caller answers 404). With no `..` in the
+        // path it cannot name anything outside the root.
+        return Some(joined);
+    };
     let root = root.canonicalize().ok()?;
     full.starts_with(&root).then_some(full)
 }

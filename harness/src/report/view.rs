@@ -126,6 +126,9 @@ struct AudioView {
     residual: Option<String>,
     residual_bad: bool,
     plot: EnvelopePlot,
+    /// False when neither file has audio: the page says so instead of
+    /// drawing an empty plot.
+    has_envelopes: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -318,6 +321,7 @@ fn audio(a: &AudioResult) -> AudioView {
             (Some(r), Some(t)) if r > t || r.is_nan()
         ),
         plot: svg::envelope_plot(a),
+        has_envelopes: !a.rendered_envelope.is_empty() || !a.golden_envelope.is_empty(),
     }
 }
 
