@@ -206,6 +206,8 @@ pub struct RenderOptions {
     pub workers: Workers,
     /// Variable overrides, injected before any page script runs.
     pub variables: Option<serde_json::Value>,
+    /// Undeclared or mistyped variable overrides fail the render.
+    pub strict_variables: bool,
     /// Block every external request that is not a known CDN package.
     pub offline: bool,
     /// Chrome binary; defaults to Debian's headless shell.
@@ -236,6 +238,7 @@ impl RenderOptions {
             quality: Quality::Standard,
             workers: Workers::Auto,
             variables: None,
+            strict_variables: false,
             offline: std::env::var_os("CI").is_some(),
             chrome: None,
             npm_dir: None,

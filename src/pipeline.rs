@@ -82,8 +82,12 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         &CompileOptions {
             fps: opts.fps,
             variables: opts.variables.clone(),
+            strict_variables: opts.strict_variables,
         },
     )?;
+    for w in &comp.warnings {
+        warn(&mut warnings, w.clone());
+    }
     if let Some(path) = &opts.compiled_html_out {
         write_atomic(path, comp.html.as_bytes())?;
     }
@@ -149,6 +153,8 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     });
     let peak_rss_mib = sampler.finish();
     let staged = staged?;
+    // Already sent as events by the probe; kept in the report too.
+    warnings.extend(staged.probe_warnings.iter().cloned());
     for line in server.log.lock().map(|l| l.clone()).unwrap_or_default() {
         warn(&mut warnings, format!("request {line}"));
     }
@@ -217,6 +223,7 @@ struct Staged {
     assemble_ms: u64,
     clipped: usize,
     chrome_version: String,
+    probe_warnings: Vec<String>,
     capture: capture::CaptureOutcome,
     per_frame: crate::perf::PerFrame,
 }
@@ -341,6 +348,7 @@ fn run_browser_stages<'scope>(
             assemble_ms,
             clipped,
             chrome_version: probe.chrome_version,
+            probe_warnings: probe.warnings,
             capture,
             per_frame,
         })

@@ -130,6 +130,9 @@ impl ChromeProcess {
             "--disable-threaded-scrolling",
             "--disable-checker-imaging",
             "--disable-image-animation-resync",
+            // Never draw a low-resolution tile while the full one rasters
+            // (under load that would change pixels from run to run).
+            "--disable-low-res-tiling",
             "--remote-debugging-port=0",
         ]
         .iter()

@@ -93,6 +93,7 @@ pub struct Session {
     console: Arc<Mutex<VecDeque<String>>>,
     opts: SessionOptions,
     has_captured: bool,
+    ticks: f64,
     /// Time spent per kind of call, for the perf summary.
     pub timings: OpTimings,
     /// Chrome's product string.
@@ -175,6 +176,7 @@ impl Session {
             console,
             opts: opts.clone(),
             has_captured: false,
+            ticks: 1000.0,
             timings: OpTimings::default(),
             version,
         };
@@ -419,7 +421,9 @@ impl Session {
     }
 
     async fn begin_frame(&mut self, screenshot: bool) -> Result<Shot> {
-        let mut b = BeginFrameParams::builder().interval(self.opts.frame_interval_ms);
+        let mut b = BeginFrameParams::builder()
+            .interval(self.opts.frame_interval_ms)
+            .frame_time_ticks(self.next_tick());
         if screenshot {
             b = b.screenshot(
                 ScreenshotParams::builder()
@@ -496,10 +500,20 @@ impl Session {
         }
     }
 
+    /// The time of the next BeginFrame: a virtual clock advancing one frame
+    /// interval per BeginFrame, so nothing in Chrome that keys off frame
+    /// times (raster-scale heuristics, compositor animations) sees the wall
+    /// clock or how loaded the machine is.
+    fn next_tick(&mut self) -> f64 {
+        self.ticks += self.opts.frame_interval_ms;
+        self.ticks
+    }
+
     /// Draw without a screenshot; returns Chrome's damage flag.
     async fn plain_frame(&mut self) -> Result<bool> {
         let params = BeginFrameParams::builder()
             .interval(self.opts.frame_interval_ms)
+            .frame_time_ticks(self.next_tick())
             .build();
         let page = self.page.clone();
         let resp = self

@@ -9,6 +9,7 @@
 mod rewrite;
 pub mod scan;
 pub mod timing;
+pub mod variables;
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,10 @@ pub struct Composition {
     pub audio: Vec<AudioClip>,
     /// The compiled HTML.
     pub html: String,
+    /// Variable values after overrides (declared defaults first).
+    pub variables: serde_json::Map<String, serde_json::Value>,
+    /// Problems that do not stop the render (variable overrides).
+    pub warnings: Vec<String>,
 }
 
 impl Composition {
@@ -95,6 +100,8 @@ pub struct CompileOptions {
     pub fps: Option<Fps>,
     /// Variable overrides, injected before any page script.
     pub variables: Option<serde_json::Value>,
+    /// Undeclared or mistyped overrides are errors, not warnings.
+    pub strict_variables: bool,
 }
 
 /// Find `index.html` for an input path: a folder holding it, a fixture
@@ -260,6 +267,24 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         }
     }
 
+    let declared = found
+        .html_attrs
+        .iter()
+        .find(|(k, _)| k == "data-composition-variables")
+        .map(|(_, v)| v.as_str())
+        .or_else(|| root.attr("data-composition-variables"));
+    let decls = match declared {
+        Some(raw) => variables::parse_declarations(raw).map_err(|m| err(Some(root), m))?,
+        None => Vec::new(),
+    };
+    let (values, warnings) =
+        variables::resolve(&decls, opts.variables.as_ref(), opts.strict_variables).map_err(
+            |message| Error::Input {
+                what: "--variables".into(),
+                message,
+            },
+        )?;
+    let values_json = serde_json::Value::Object(values.clone());
     let config = RuntimeConfig {
         id: id.as_str(),
         width,
@@ -268,10 +293,12 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         fps_num: fps.num,
         fps_den: fps.den,
         no_timeline: root.attr("data-no-timeline").is_some(),
-        variables: opts.variables.as_ref(),
+        variables: Some(&values_json),
     };
-    let html = rewrite::rewrite(&source, &found, root_idx, &pending, &windows, &config)
-        .map_err(|e| err(None, format!("cannot rewrite HTML: {e}")))?;
+    let html = rewrite::rewrite(
+        &source, &found, root_idx, &pending, &windows, &config, &values,
+    )
+    .map_err(|e| err(None, format!("cannot rewrite HTML: {e}")))?;
     let no_timeline = config.no_timeline;
 
     Ok(Composition {
@@ -286,6 +313,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         clips,
         audio,
         html,
+        variables: values,
+        warnings,
     })
 }
 

@@ -20,6 +20,7 @@ pub(super) fn rewrite(
     pending: &[(usize, PendingClip)],
     windows: &[Window],
     config: &RuntimeConfig<'_>,
+    values: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, String> {
     let config_json = serde_json::to_string(config).map_err(|e| e.to_string())?;
     // `</script>` inside JSON strings would end the tag early.
@@ -73,6 +74,26 @@ pub(super) fn rewrite(
         }
         Ok(())
     })];
+    // Bindings without script: text and sources written at compile time,
+    // so the first frame already shows them.
+    handlers.push(element!("[data-var-text]", |el| {
+        if let Some(v) = el
+            .get_attribute("data-var-text")
+            .and_then(|id| values.get(id.trim()))
+        {
+            el.set_inner_content(&super::variables::as_text(v), ContentType::Text);
+        }
+        Ok(())
+    }));
+    handlers.push(element!("[data-var-src]", |el| {
+        if let Some(v) = el
+            .get_attribute("data-var-src")
+            .and_then(|id| values.get(id.trim()))
+        {
+            el.set_attribute("src", &super::variables::as_text(v))?;
+        }
+        Ok(())
+    }));
     if !inject_into.is_empty() {
         handlers.push(element!(inject_into, |el| {
             if !injected.get() {

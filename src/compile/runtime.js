@@ -105,6 +105,51 @@
   }
   void realPlay;
 
+  // ---- CSS animations, transitions and Web Animations --------------------
+  // Chrome's document timeline never drives a frame: every animation is
+  // paused and set to the composition time since its baseline. The baseline
+  // is the start of the element's clip for CSS animations present from the
+  // start, and the composition time it appeared at for everything else
+  // (element.animate() calls, transitions, animations added later).
+  var animBase = new WeakMap();
+  var realAnimate = Element.prototype.animate;
+  if (realAnimate) {
+    Element.prototype.animate = function () {
+      var a = realAnimate.apply(this, arguments);
+      try { animBase.set(a, nowMs / 1000); a.pause(); } catch (e) { /* keep the animation */ }
+      return a;
+    };
+  }
+  function clipStartOf(el) {
+    for (var n = el; n && n.nodeType === 1; n = n.parentElement) {
+      if (n.hasAttribute("data-start") && n.getAttribute("data-composition-id") !== cfg.id) {
+        var s = parseFloat(n.getAttribute("data-start"));
+        return isFinite(s) ? s : 0;
+      }
+    }
+    return 0;
+  }
+  var firstAnimSync = true;
+  function seekAnimations(t) {
+    if (!document.getAnimations) return;
+    var anims = document.getAnimations();
+    for (var i = 0; i < anims.length; i++) {
+      var a = anims[i];
+      var base = animBase.get(a);
+      if (base === undefined) {
+        var target = a.effect && a.effect.target;
+        var isCss = typeof CSSAnimation !== "undefined" && a instanceof CSSAnimation;
+        base = isCss && firstAnimSync && target ? clipStartOf(target) : t;
+        animBase.set(a, base);
+      }
+      try {
+        a.pause();
+        a.currentTime = Math.max(0, t - base) * 1000;
+      } catch (e) { console.error(e); }
+    }
+    firstAnimSync = false;
+  }
+
   // ---- clip visibility ----------------------------------------------------
   var style = document.createElement("style");
   style.setAttribute("data-hf-runtime", "");
@@ -210,14 +255,46 @@
         var fm = j * frameMs;
         advanceTo(fm);
         seekTimelines(fm / 1000);
+        seekAnimations(fm / 1000);
       }
       advanceTo(ms);
       seekTimelines(t);
       syncVisibility(t);
+      seekAnimations(t);
       if (k > lastFrame) lastFrame = k;
       return true;
     },
     variables: function () { return Object.assign({}, cfg.variables || {}); },
+    // Font families the page asks for (first of each stack) that the
+    // browser cannot find: a text measured in "F, serif" and in
+    // "F, monospace" matches the bare fallbacks only when F is missing.
+    missingFonts: function () {
+      var generic = /^(serif|sans-serif|monospace|cursive|fantasy|system-ui|ui-.*|emoji|math|fangsong|inherit|initial)$/i;
+      var seen = {}, missing = [];
+      var canvas = document.createElement("canvas").getContext("2d");
+      function width(font) { canvas.font = "72px " + font; return canvas.measureText("Hamburgefonstiv 0123456789").width; }
+      document.querySelectorAll("body, body *").forEach(function (el) {
+        if (!el.firstChild) return;
+        var first = (getComputedStyle(el).fontFamily || "").split(",")[0].trim().replace(/^["']|["']$/g, "");
+        if (!first || generic.test(first) || seen[first]) return;
+        seen[first] = true;
+        var q = '"' + first.replace(/"/g, "") + '"';
+        if (document.fonts && document.fonts.check("72px " + q)) {
+          var declared = false;
+          document.fonts.forEach(function (f) { if (f.family.replace(/["']/g, "") === first && f.status === "loaded") declared = true; });
+          if (declared) return;
+        }
+        if (width(q + ", serif") === width("serif") && width(q + ", monospace") === width("monospace")) missing.push(first);
+      });
+      return missing;
+    },
   };
   window.__hfVariables = cfg.variables || {};
+  window.__hyperframes = window.__hyperframes || {};
+  window.__hyperframes.getVariables = function () { return Object.assign({}, cfg.variables || {}); };
+  // Scalar variables as CSS custom properties: var(--title), var(--accent).
+  Object.keys(cfg.variables || {}).forEach(function (k) {
+    var v = cfg.variables[k];
+    if (v !== null && typeof v !== "object") document.documentElement.style.setProperty("--" + k, String(v));
+  });
 })();

@@ -67,6 +67,8 @@ pub struct Scan {
     pub has_head: bool,
     /// The document has an `<html>` element.
     pub has_html: bool,
+    /// Attributes of the `<html>` element (variables may be declared there).
+    pub html_attrs: Vec<(String, String)>,
 }
 
 /// Scan `html`. Fails only when lol_html cannot tokenise the input.
@@ -91,6 +93,9 @@ pub fn scan(html: &str) -> Result<Scan, String> {
                         .iter()
                         .map(|a| (a.name(), a.value()))
                         .collect();
+                    if tag == "html" {
+                        out.borrow_mut().html_attrs = attrs.clone();
+                    }
                     let offset = el.source_location().bytes().start;
                     let line = line_starts.partition_point(|&s| s <= offset);
                     let candidate = ScannedElement {

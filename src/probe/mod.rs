@@ -16,6 +16,8 @@ pub struct Probe {
     pub session: Session,
     /// Chrome's product string.
     pub chrome_version: String,
+    /// Problems worth telling the user (missing fonts).
+    pub warnings: Vec<String>,
 }
 
 /// Open a session and verify the page.
@@ -38,8 +40,18 @@ pub async fn probe(
         });
     }
     let chrome_version = session.version.clone();
+    let mut warnings = Vec::new();
+    if let serde_json::Value::Array(missing) = session.eval("window.__hf.missingFonts()").await? {
+        for family in missing.iter().filter_map(|f| f.as_str()) {
+            warnings.push(format!(
+                "font family \"{family}\" is not available; the text falls back to another font \
+                 (install it, or load it with @font-face from the composition folder)"
+            ));
+        }
+    }
     Ok(Probe {
         session,
         chrome_version,
+        warnings,
     })
 }

@@ -31,6 +31,12 @@ pub struct RenderArgs {
     /// Variable overrides as a JSON object.
     #[arg(long)]
     variables: Option<String>,
+    /// Variable overrides from a JSON file (merged under --variables).
+    #[arg(long)]
+    variables_file: Option<PathBuf>,
+    /// Fail on overrides of undeclared or mistyped variables.
+    #[arg(long)]
+    strict_variables: bool,
     /// Block every external request that is not a known CDN package
     /// (default when CI is set).
     #[arg(long)]
@@ -64,19 +70,11 @@ pub struct RenderArgs {
 
 /// Run the render; returns the process exit code.
 pub fn run(args: RenderArgs) -> i32 {
-    let variables = match args
-        .variables
-        .as_deref()
-        .map(serde_json::from_str::<serde_json::Value>)
+    let variables = match load_variables(args.variables.as_deref(), args.variables_file.as_deref())
     {
-        None => None,
-        Some(Ok(v)) if v.is_object() => Some(v),
-        Some(Ok(_)) => {
-            eprintln!("error: --variables must be a JSON object, like '{{\"title\":\"Hi\"}}'");
-            return 2;
-        }
-        Some(Err(e)) => {
-            eprintln!("error: --variables is not valid JSON: {e}");
+        Ok(v) => v,
+        Err(message) => {
+            eprintln!("error: {message}");
             return 2;
         }
     };
@@ -97,6 +95,7 @@ pub fn run(args: RenderArgs) -> i32 {
     opts.quality = args.quality;
     opts.workers = args.workers;
     opts.variables = variables;
+    opts.strict_variables = args.strict_variables;
     opts.offline |= args.offline;
     opts.chrome = args.chrome;
     opts.npm_dir = args.npm_dir;
@@ -147,4 +146,34 @@ fn install_ctrlc(cancel: Arc<AtomicBool>) {
             std::process::exit(130);
         }
     });
+}
+
+/// Merge `--variables-file` and `--variables` (the flag wins per key).
+fn load_variables(
+    inline: Option<&str>,
+    file: Option<&std::path::Path>,
+) -> Result<Option<serde_json::Value>, String> {
+    let parse =
+        |text: &str, what: &str| -> Result<serde_json::Map<String, serde_json::Value>, String> {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::Object(m)) => Ok(m),
+                Ok(_) => Err(format!(
+                    "{what} must be a JSON object, like '{{\"title\":\"Hi\"}}'"
+                )),
+                Err(e) => Err(format!("{what} is not valid JSON: {e}")),
+            }
+        };
+    let mut merged = serde_json::Map::new();
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--variables-file {}: {e}", path.display()))?;
+        merged.extend(parse(
+            &text,
+            &format!("--variables-file {}", path.display()),
+        )?);
+    }
+    if let Some(text) = inline {
+        merged.extend(parse(text, "--variables")?);
+    }
+    Ok((file.is_some() || inline.is_some()).then_some(serde_json::Value::Object(merged)))
 }
