@@ -153,8 +153,9 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     });
     let peak_rss_mib = sampler.finish();
     let staged = staged?;
-    // Already sent as events by the probe; kept in the report too.
-    warnings.extend(staged.probe_warnings.iter().cloned());
+    for message in &staged.probe_warnings {
+        warn(&mut warnings, message.clone());
+    }
     for line in server.log.lock().map(|l| l.clone()).unwrap_or_default() {
         warn(&mut warnings, format!("request {line}"));
     }

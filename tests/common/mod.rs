@@ -28,6 +28,53 @@ pub fn composition(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The composition folder (`src/`) of bundled fixture `name` under
+/// `fixtures/`.
+pub fn fixture(name: &str) -> PathBuf {
+    fixture_dir(name).join("src")
+}
+
+/// The folder of bundled fixture `name` (holding `meta.json` and `src/`).
+pub fn fixture_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Fixture `name`'s `meta.json`, parsed.
+pub fn fixture_meta(name: &str) -> serde_json::Value {
+    let path = fixture_dir(name).join("meta.json");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("expected to read {}, saw: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("expected {} to be JSON, saw: {e}", path.display()))
+}
+
+/// Apply what fixture `name`'s `meta.json` `renderConfig` says about the
+/// frame rate and variables to `opts`, as `hf-regress` renders it (the
+/// quality stays the test default: these tests check behaviour, not bytes).
+pub fn apply_fixture_config(name: &str, opts: &mut RenderOptions) {
+    let meta = fixture_meta(name);
+    let config = &meta["renderConfig"];
+    match &config["fps"] {
+        serde_json::Value::Null => {}
+        serde_json::Value::Number(n) => {
+            opts.fps = Some(n.to_string().parse().unwrap_or_else(|e| {
+                panic!("expected fixture `{name}` renderConfig.fps to parse, saw: {e}")
+            }))
+        }
+        serde_json::Value::String(s) => {
+            opts.fps = Some(s.parse().unwrap_or_else(|e| {
+                panic!("expected fixture `{name}` renderConfig.fps to parse, saw: {e}")
+            }))
+        }
+        other => panic!("fixture `{name}`: unexpected renderConfig.fps {other}"),
+    }
+    if let Some(v) = config.get("variables") {
+        opts.variables = Some(v.clone());
+    }
+}
+
 /// One finished render, decoded. The MP4 itself is deleted once decoded,
 /// so cached renders leave nothing behind in the temp folder.
 pub struct Rendered {
@@ -53,12 +100,33 @@ pub struct Rendered {
 /// `configure` adjusts the options, into a fresh temp folder; decode the
 /// result and remove the folder.
 pub fn render_fresh(name: &str, configure: impl FnOnce(&mut RenderOptions)) -> Rendered {
+    render_input(name, &composition(name), configure)
+}
+
+/// Render bundled fixture `name` (its `src/` folder) with the test defaults
+/// plus its `meta.json` frame rate and variables, after `configure` adjusts
+/// the options; decode the result as [`render_fresh`] does.
+pub fn render_fixture_fresh(name: &str, configure: impl FnOnce(&mut RenderOptions)) -> Rendered {
+    render_input(name, &fixture(name), |opts| {
+        apply_fixture_config(name, opts);
+        configure(opts);
+    })
+}
+
+/// Render the composition at `input` (called `name` in messages) with the
+/// test defaults (offline), after `configure` adjusts the options, into a
+/// fresh temp folder; decode the result and remove the folder.
+pub fn render_input(
+    name: &str,
+    input: &Path,
+    configure: impl FnOnce(&mut RenderOptions),
+) -> Rendered {
     let dir = tempfile::Builder::new()
         .prefix(&format!("hf-test-{name}-"))
         .tempdir()
         .expect("cannot create a temp folder for the render");
     let output = dir.path().join("out.mp4");
-    let mut opts = RenderOptions::new(composition(name), &output);
+    let mut opts = RenderOptions::new(input, &output);
     opts.offline = true;
     configure(&mut opts);
 
@@ -119,17 +187,32 @@ pub fn render_fresh(name: &str, configure: impl FnOnce(&mut RenderOptions)) -> R
 /// binary: concurrent tests asking for the same composition wait for one
 /// render, different compositions render in parallel.
 pub fn rendered(name: &str) -> &'static Rendered {
+    cached(name, || render_fresh(name, |_| {}))
+}
+
+/// Bundled fixture `name` rendered as [`render_fixture_fresh`] does with no
+/// further options, once per test binary (shared like [`rendered`]).
+pub fn rendered_fixture(name: &str) -> &'static Rendered {
+    cached(&format!("fixtures/{name}"), || {
+        render_fixture_fresh(name, |_| {})
+    })
+}
+
+/// The render cached under `key`, made by `render` on first use: concurrent
+/// callers with the same key wait for one render, different keys render in
+/// parallel.
+fn cached(key: &str, render: impl FnOnce() -> Rendered) -> &'static Rendered {
     static CACHE: OnceLock<Mutex<HashMap<String, &'static OnceLock<Rendered>>>> = OnceLock::new();
     let mut cache = CACHE
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner());
     let cell: &'static OnceLock<Rendered> = cache
-        .entry(name.to_owned())
+        .entry(key.to_owned())
         .or_insert_with(|| Box::leak(Box::new(OnceLock::new())));
     // Render outside the lock, so other compositions need not wait.
     drop(cache);
-    cell.get_or_init(|| render_fresh(name, |_| {}))
+    cell.get_or_init(render)
 }
 
 impl Rendered {
@@ -358,4 +441,21 @@ pub fn assert_same_frames(a: &Rendered, b: &Rendered, what: &str) {
         a.frames.len(),
         differing.iter().take(10).cloned().collect::<Vec<_>>().join("\n  ")
     );
+}
+
+/// Amplitude of the `freq` Hz sinusoid in `s` (one channel at
+/// [`AUDIO_RATE`]): 2/N times the magnitude of the single-bin DFT, so a
+/// sine of amplitude A that fills `s` gives about A.
+pub fn tone_amplitude(s: &[f32], freq: f64) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let w = 2.0 * std::f64::consts::PI * freq / f64::from(AUDIO_RATE);
+    let (mut re, mut im) = (0.0, 0.0);
+    for (n, &v) in s.iter().enumerate() {
+        let phase = w * n as f64;
+        re += f64::from(v) * phase.cos();
+        im -= f64::from(v) * phase.sin();
+    }
+    2.0 * (re * re + im * im).sqrt() / s.len() as f64
 }
