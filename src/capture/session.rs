@@ -33,6 +33,10 @@ use super::browser::ChromeProcess;
 use super::serve::{Answer, Server, ORIGIN};
 use crate::error::{Error, Result};
 
+/// Damaged checks in a row after which damage checks pause for as many
+/// frames.
+const DAMAGE_RUN: u32 = 4;
+
 /// Console lines kept for error reports.
 const CONSOLE_TAIL: usize = 20;
 
@@ -93,6 +97,8 @@ pub struct Session {
     console: Arc<Mutex<VecDeque<String>>>,
     opts: SessionOptions,
     has_captured: bool,
+    damaged_run: u32,
+    skip_checks: u32,
     ticks: f64,
     /// Time spent per kind of call, for the perf summary.
     pub timings: OpTimings,
@@ -176,6 +182,8 @@ impl Session {
             console,
             opts: opts.clone(),
             has_captured: false,
+            damaged_run: 0,
+            skip_checks: 0,
             ticks: 1000.0,
             timings: OpTimings::default(),
             version,
@@ -461,22 +469,35 @@ impl Session {
     /// reports that nothing changed since the last captured frame.
     pub async fn capture(&mut self, frame: u64, damage_aware: bool) -> Result<Shot> {
         let result = async {
-            if damage_aware && self.has_captured {
+            // In long runs of motion every check finds damage and only
+            // costs time, so after DAMAGE_RUN damaged checks in a row the
+            // next DAMAGE_RUN frames are captured without asking. Output is
+            // the same either way: a frame is reused only when unchanged.
+            let check = damage_aware && self.has_captured && self.skip_checks == 0;
+            if check {
                 // A plain frame reports whether the seek changed anything.
                 let started = Instant::now();
                 let damaged = self.plain_frame().await?;
                 self.timings.damage_check += started.elapsed();
                 if !damaged {
+                    self.damaged_run = 0;
                     return Ok(Shot {
                         jpeg: None,
                         has_damage: false,
                     });
                 }
+                self.damaged_run += 1;
+                if self.damaged_run >= DAMAGE_RUN {
+                    self.damaged_run = 0;
+                    self.skip_checks = DAMAGE_RUN;
+                }
+            } else if self.skip_checks > 0 {
+                self.skip_checks -= 1;
             }
             let started = Instant::now();
             let shot = self.begin_frame(true).await?;
             self.has_captured = true;
-            if damage_aware {
+            if damage_aware && self.skip_checks == 0 {
                 // A screenshot leaves damage behind for the next frame;
                 // drawing once more clears it, so the next plain frame's
                 // damage flag speaks of the next seek alone.
