@@ -48,27 +48,9 @@ pub fn decode_audio(path: &Path, sample_rate: u32, channels: u16) -> Result<Vec<
         swr: None,
         samples: Vec::new(),
     };
-    let mut packet = ffmpeg::Packet::empty();
-    loop {
-        match packet.read(&mut input) {
-            Ok(()) => {
-                if packet.stream() != index {
-                    continue;
-                }
-                decoder
-                    .send_packet(&packet)
-                    .map_err(|e| Error::media(path, format!("cannot decode audio: {e}")))?;
-                out.drain(&mut decoder)?;
-            }
-            Err(ffmpeg::Error::Eof) => break,
-            Err(ffmpeg::Error::InvalidData) => {}
-            Err(e) => return Err(Error::media(path, format!("cannot read packets: {e}"))),
-        }
-    }
-    decoder
-        .send_eof()
-        .map_err(|e| Error::media(path, format!("cannot flush the audio decoder: {e}")))?;
-    out.drain(&mut decoder)?;
+    super::pump(&mut input, index, path, "audio", &mut decoder, |d| {
+        out.drain(d)
+    })?;
     out.flush()?;
     Ok(out.samples)
 }

@@ -89,6 +89,44 @@ pub fn ffmpeg_version() -> String {
         .into_owned()
 }
 
+/// Feed every packet of stream `index` to `decoder`, calling `drain` after
+/// each packet and once more after the end-of-stream flush. Shared by the
+/// audio and video decoders so both treat a corrupt packet (skipped) and a
+/// read error (fatal) the same way.
+fn pump<D>(
+    input: &mut Input,
+    index: usize,
+    path: &Path,
+    what: &str,
+    decoder: &mut D,
+    mut drain: impl FnMut(&mut D) -> Result<()>,
+) -> Result<()>
+where
+    D: std::ops::DerefMut<Target = ffmpeg::decoder::Opened>,
+{
+    let mut packet = ffmpeg::Packet::empty();
+    loop {
+        match packet.read(input) {
+            Ok(()) => {
+                if packet.stream() != index {
+                    continue;
+                }
+                decoder
+                    .send_packet(&packet)
+                    .map_err(|e| Error::media(path, format!("cannot decode {what}: {e}")))?;
+                drain(decoder)?;
+            }
+            Err(ffmpeg::Error::Eof) => break,
+            Err(ffmpeg::Error::InvalidData) => {}
+            Err(e) => return Err(Error::media(path, format!("cannot read packets: {e}"))),
+        }
+    }
+    decoder
+        .send_eof()
+        .map_err(|e| Error::media(path, format!("cannot flush the {what} decoder: {e}")))?;
+    drain(decoder)
+}
+
 /// Read the stream headers of `path` without decoding. Files without video
 /// (a WAV, say) are fine: the video fields are zero.
 pub fn probe(path: &Path) -> Result<MediaInfo> {

@@ -157,27 +157,9 @@ pub fn decode_video_each(
         scaler: None,
         next: 0,
     };
-    let mut packet = ffmpeg::Packet::empty();
-    loop {
-        match packet.read(&mut input) {
-            Ok(()) => {
-                if packet.stream() != index {
-                    continue;
-                }
-                decoder
-                    .send_packet(&packet)
-                    .map_err(|e| Error::media(path, format!("cannot decode video: {e}")))?;
-                state.drain(&mut decoder)?;
-            }
-            Err(ffmpeg::Error::Eof) => break,
-            Err(ffmpeg::Error::InvalidData) => {}
-            Err(e) => return Err(Error::media(path, format!("cannot read packets: {e}"))),
-        }
-    }
-    decoder
-        .send_eof()
-        .map_err(|e| Error::media(path, format!("cannot flush the video decoder: {e}")))?;
-    state.drain(&mut decoder)?;
+    super::pump(&mut input, index, path, "video", &mut decoder, |d| {
+        state.drain(d)
+    })?;
     info.video_frames = state.next;
     if info.video_duration_s <= 0.0 && info.fps() > 0.0 {
         info.video_duration_s = info.video_frames as f64 / info.fps();
