@@ -8,6 +8,7 @@
 
 mod rewrite;
 pub mod scan;
+pub mod subcomp;
 pub mod timing;
 pub mod variables;
 
@@ -138,7 +139,14 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    let source = std::fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    let mut source = std::fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    // A sub-composition file rendered on its own: its markup is in a
+    // <template>, which the browser would not show.
+    if subcomp::is_template_file(&source) {
+        source = subcomp::unwrap_template(&source)
+            .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
+    }
+    let source = subcomp::inline(&source, &dir, &index)?;
     let found = scan::scan(&source)
         .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
     let err = |el: Option<&ScannedElement>, msg: String| {
@@ -247,10 +255,31 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         ));
     }
     let clips_in: Vec<PendingClip> = pending.iter().map(|(_, c)| c.clone()).collect();
-    let windows = timing::resolve(&clips_in).map_err(|e| {
+    let mut windows = timing::resolve(&clips_in).map_err(|e| {
         let el = &found.elements[pending[e.clip].0];
         err(Some(el), e.message)
     })?;
+    // Clips inside a nested composition are timed on its clock: shift
+    // them by their host's start (hosts come first in document order).
+    let position: std::collections::HashMap<usize, usize> = pending
+        .iter()
+        .enumerate()
+        .map(|(pos, (el, _))| (*el, pos))
+        .collect();
+    for pos in 0..pending.len() {
+        let mut parent = found.elements[pending[pos].0].parent;
+        while let Some(p) = parent {
+            if p != root_idx && found.elements[p].attr("data-composition-id").is_some() {
+                break;
+            }
+            parent = found.elements[p].parent;
+        }
+        if let Some(host) = parent.and_then(|p| position.get(&p)) {
+            let offset = windows[*host].start;
+            windows[pos].start += offset;
+            windows[pos].end = windows[pos].end.map(|e| e + offset);
+        }
+    }
 
     let mut clips = Vec::new();
     let mut audio = Vec::new();

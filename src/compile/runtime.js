@@ -203,8 +203,20 @@
       var tl = tls[k];
       if (!tl || typeof tl.totalTime !== "function") return;
       var len = typeof tl.totalDuration === "function" ? tl.totalDuration() : Infinity;
+      // A nested composition's timeline runs on its host's clock:
+      // playbackStart + (t - hostStart) * rate.
+      var local = t;
+      if (k !== cfg.id) {
+        var host = document.querySelector('[data-composition-id="' + String(k).replace(/"/g, "") + '"][data-start]');
+        if (host) {
+          var hs = parseFloat(host.getAttribute("data-start")) || 0;
+          var pbs = parseFloat(host.getAttribute("data-playback-start")) || 0;
+          var rate = parseFloat(host.getAttribute("data-playback-rate")) || 1;
+          local = pbs + Math.max(0, t - hs) * rate;
+        }
+      }
       // Clamp so frames after the last tween hold the final state.
-      var local = Math.max(0, Math.min(t, len));
+      local = Math.max(0, Math.min(local, len));
       tl.pause();
       tl.totalTime(local, false);
     });

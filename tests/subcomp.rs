@@ -1,0 +1,104 @@
+//! Nested sub-compositions: inlined to depth 3, each child timeline on its
+//! host's clock, host windows cutting children, styles scoped, and a
+//! sub-composition file rendered on its own behaving as when nested.
+
+mod common;
+
+use common::{classify, composition, render_fresh, render_input, Colour, Rendered};
+
+/// The colour at (x, y) of every frame in `frames`, checked against
+/// `expect(frame)`; all mismatches are reported together.
+fn expect_colours(
+    r: &Rendered,
+    what: &str,
+    (x, y): (u32, u32),
+    frames: std::ops::Range<u64>,
+    expect: impl Fn(u64) -> Colour,
+) {
+    let wrong: Vec<String> = frames
+        .filter_map(|f| {
+            let seen = classify(r.pixel(f, x, y));
+            let want = expect(f);
+            (seen != want).then(|| format!("frame {f}: expected {want:?}, saw {seen:?}"))
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{what} at ({x},{y}):\n  {}",
+        wrong.join("\n  ")
+    );
+}
+
+#[test]
+fn three_nested_levels_follow_their_hosts_clocks_and_windows() {
+    let r = render_fresh("nested-depth-3", |_| {});
+    assert_eq!(
+        r.frames.len(),
+        90,
+        "expected 90 frames, saw {}",
+        r.frames.len()
+    );
+    // Scoped styles: level1's `.box { red }` must not reach the parent's .box.
+    expect_colours(&r, "parent .box", (20, 20), 0..90, |_| Colour::White);
+    // level1's own .box is red while its host (0.5..3.0 s) is visible.
+    expect_colours(&r, "level1 .box", (20, 80), 0..90, |f| {
+        if f >= 15 {
+            Colour::Red
+        } else {
+            Colour::Black
+        }
+    });
+    // level1's timeline: blue from local 0.5 s = frame 30.
+    expect_colours(&r, "level1 flag", (80, 80), 0..90, |f| {
+        if f >= 30 {
+            Colour::Blue
+        } else {
+            Colour::Black
+        }
+    });
+    // level2 (1.0..2.5 s): green from local 0.5 s = frame 45, cut at frame 75.
+    expect_colours(&r, "level2 flag", (140, 80), 0..90, |f| {
+        if (45..75).contains(&f) {
+            Colour::Green
+        } else {
+            Colour::Black
+        }
+    });
+    // level3 (1.25..2.25 s): white from local 0.5 s = 1.75 s, frame 53 (52.5
+    // rounds up: the set lands at t >= 1.75), hidden from frame 68.
+    expect_colours(&r, "level3 flag", (200, 80), 0..90, |f| {
+        if (53..68).contains(&f) {
+            Colour::White
+        } else {
+            Colour::Black
+        }
+    });
+    assert!(
+        r.report
+            .compiled_html
+            .contains("data-composition-file=\"compositions/level3.html\"")
+            && !r.report.compiled_html.contains("data-composition-src="),
+        "expected every host inlined and marked with data-composition-file"
+    );
+}
+
+#[test]
+fn a_sub_composition_file_renders_on_its_own_as_when_nested() {
+    let file = composition("nested-depth-3").join("compositions/level3.html");
+    let r = render_input("level3-standalone", &file, |_| {});
+    assert_eq!(
+        r.frames.len(),
+        30,
+        "expected level3's own 1 s at 30 fps, saw {}",
+        r.frames.len()
+    );
+    // Nested, the flag turns white 0.5 s after the host starts; alone, 0.5 s
+    // after the start: frame 15.
+    expect_colours(&r, "level3 flag alone", (200, 80), 0..30, |f| {
+        if f >= 15 {
+            Colour::White
+        } else {
+            Colour::Black
+        }
+    });
+}
