@@ -508,3 +508,46 @@ fn render_set_colour_writes_mp4_and_perf_json() {
         info.video_frames
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_render_with_exit_130_and_leaves_nothing() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.out().join("interrupted.mp4");
+    let many_cuts = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/many-cuts");
+    let mut child = sandbox
+        .command(&[
+            "render",
+            &many_cuts.to_string_lossy(),
+            "-o",
+            &output.to_string_lossy(),
+            "--offline",
+        ])
+        .spawn()
+        .unwrap_or_else(|e| panic!("expected to start {HF}, saw: {e}"));
+    // Wait until Chrome is up, so the interrupt lands mid-render.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sandbox.processes().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    // SAFETY: sends SIGINT to the hf child this test started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let out = child
+        .wait_with_output()
+        .expect("expected hf to exit after SIGINT");
+    let err = stderr(&out);
+    assert_eq!(
+        code(&out),
+        Some(130),
+        "expected exit 130 after Ctrl-C, saw {:?}; stderr:\n{err}",
+        code(&out)
+    );
+    assert!(
+        err.contains("cancelled"),
+        "expected the error to say the render was cancelled, saw:\n{err}"
+    );
+    assert_no_panic("Ctrl-C", &err);
+    sandbox.assert_clean_after_failure("Ctrl-C", &output);
+}
