@@ -514,7 +514,7 @@ fn ctrl_c_stops_the_render_with_exit_130_and_leaves_nothing() {
     let sandbox = Sandbox::new();
     let output = sandbox.out().join("interrupted.mp4");
     let many_cuts = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/many-cuts");
-    let mut child = sandbox
+    let child = sandbox
         .command(&[
             "render",
             &many_cuts.to_string_lossy(),
