@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{classify, composition, render_fresh, render_input, Colour, Rendered};
+use common::{classify, fixture, render_fixture_fresh, render_input, Colour, Rendered};
 
 /// The colour at (x, y) of every frame in `frames`, checked against
 /// `expect(frame)`; all mismatches are reported together.
@@ -31,7 +31,7 @@ fn expect_colours(
 
 #[test]
 fn three_nested_levels_follow_their_hosts_clocks_and_windows() {
-    let r = render_fresh("nested-depth-3", |_| {});
+    let r = render_fixture_fresh("nested-subcomp-depth-3", |_| {});
     assert_eq!(
         r.frames.len(),
         90,
@@ -84,7 +84,7 @@ fn three_nested_levels_follow_their_hosts_clocks_and_windows() {
 
 #[test]
 fn a_sub_composition_file_renders_on_its_own_as_when_nested() {
-    let file = composition("nested-depth-3").join("compositions/level3.html");
+    let file = fixture("nested-subcomp-depth-3").join("compositions/level3.html");
     let r = render_input("level3-standalone", &file, |_| {});
     assert_eq!(
         r.frames.len(),
