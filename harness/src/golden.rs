@@ -322,23 +322,27 @@ pub fn list_pending(root: &Path) -> Result<Vec<Pending>, GoldenError> {
 /// Move fixture `name`'s pending files into place (each an atomic rename,
 /// provenance last). Returns the golden files replaced.
 pub fn accept(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
-    let paths = GoldenPaths::new(root, name);
-    if !paths.has_pending() {
-        return Err(GoldenError::NothingPending { name: name.into() });
-    }
-    let mut done = Vec::new();
-    for file in paths.files() {
-        let p = pending(file);
-        if p.is_file() {
-            std::fs::rename(&p, file).map_err(io_err(file))?;
-            done.push(file.to_path_buf());
-        }
-    }
-    Ok(done)
+    each_pending(root, name, |pending, file| {
+        std::fs::rename(pending, file).map_err(io_err(file))?;
+        Ok(file.to_path_buf())
+    })
 }
 
 /// Delete fixture `name`'s pending files. Returns the files deleted.
 pub fn reject(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
+    each_pending(root, name, |pending, _| {
+        std::fs::remove_file(pending).map_err(io_err(pending))?;
+        Ok(pending.to_path_buf())
+    })
+}
+
+/// Apply `act(pending, golden)` to each pending file of fixture `name`, in
+/// golden-file order (provenance last); error when nothing is pending.
+fn each_pending(
+    root: &Path,
+    name: &str,
+    mut act: impl FnMut(&Path, &Path) -> Result<PathBuf, GoldenError>,
+) -> Result<Vec<PathBuf>, GoldenError> {
     let paths = GoldenPaths::new(root, name);
     if !paths.has_pending() {
         return Err(GoldenError::NothingPending { name: name.into() });
@@ -347,8 +351,7 @@ pub fn reject(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
     for file in paths.files() {
         let p = pending(file);
         if p.is_file() {
-            std::fs::remove_file(&p).map_err(io_err(&p))?;
-            done.push(p);
+            done.push(act(&p, file)?);
         }
     }
     Ok(done)
