@@ -24,13 +24,18 @@ pub fn mix(clips: &[AudioClip], total_seconds: f64) -> Result<Option<Mix>> {
     let rate = f64::from(AUDIO_RATE);
     let total = (total_seconds * rate).round() as usize;
     let mut out = vec![0f32; total * 2];
+    // Each source is decoded once, however many clips play it (a click
+    // under every cut). `decode_audio` puts a mono source on both sides at
+    // full level, so a mono file keeps its loudness.
+    let mut decoded: std::collections::HashMap<&std::path::Path, Vec<f32>> =
+        std::collections::HashMap::new();
     for clip in clips {
-        let info = crate::decode::probe(&clip.src)?;
-        // Decode mono sources as mono and copy to both sides, so a mono
-        // file keeps its level instead of losing 3 dB to a downmix matrix.
-        let channels = if info.audio_channels == Some(1) { 1 } else { 2 };
-        let src = crate::decode::decode_audio(&clip.src, AUDIO_RATE, channels)?;
-        let frames_in = src.len() / channels as usize;
+        if !decoded.contains_key(clip.src.as_path()) {
+            let samples = crate::decode::decode_audio(&clip.src, AUDIO_RATE, 2)?;
+            decoded.insert(clip.src.as_path(), samples);
+        }
+        let src = &decoded[clip.src.as_path()];
+        let frames_in = src.len() / 2;
         let skip = (clip.media_start * rate).round() as usize;
         let len = (clip.duration * rate).round() as usize;
         let at = (clip.start * rate).round() as usize;
@@ -41,11 +46,7 @@ pub fn mix(clips: &[AudioClip], total_seconds: f64) -> Result<Option<Mix>> {
             if s >= frames_in || o >= total {
                 break;
             }
-            let (l, r) = if channels == 1 {
-                (src[s], src[s])
-            } else {
-                (src[2 * s], src[2 * s + 1])
-            };
+            let (l, r) = (src[2 * s], src[2 * s + 1]);
             out[2 * o] += l * gain;
             out[2 * o + 1] += r * gain;
         }
