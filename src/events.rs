@@ -13,6 +13,8 @@ pub enum Stage {
     Probe,
     /// Decode and mix the audio clips.
     Audio,
+    /// Decode the source frames `<video>` elements show.
+    Video,
     /// Seek and screenshot every frame.
     Capture,
     /// Compress frames with x264.
@@ -28,6 +30,7 @@ impl Stage {
             Self::Compile => "compile",
             Self::Probe => "probe",
             Self::Audio => "audio",
+            Self::Video => "video",
             Self::Capture => "capture",
             Self::Encode => "encode",
             Self::Assemble => "assemble",

@@ -1,5 +1,6 @@
 //! `hf` turns HTML animation compositions into video: compile the HTML,
-//! probe it in headless Chromium, mix the audio, capture every frame,
+//! probe it in headless Chromium, mix the audio, decode the frames its
+//! `<video>` elements show, capture every frame,
 //! encode with x264 and assemble an MP4.
 //!
 //! The modules follow the pipeline's stages; [`render`] runs them in order
@@ -17,6 +18,7 @@ pub mod events;
 pub mod perf;
 mod pipeline;
 pub mod probe;
+pub mod video;
 
 pub use config::{Fps, Quality, RenderOptions, Workers};
 pub use error::{Error, Evidence, Result};

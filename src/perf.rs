@@ -12,6 +12,9 @@ pub struct StageTimes {
     pub probe: u64,
     /// Decode and mix audio.
     pub audio: u64,
+    /// Decode the frames `<video>` elements show (0 without videos).
+    #[serde(default)]
+    pub video: u64,
     /// Capture every frame (wall time of the capture loop).
     pub capture: u64,
     /// Encoder busy time (JPEG decode, colour conversion, x264).

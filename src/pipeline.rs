@@ -114,13 +114,18 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     });
 
     let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
-    let server = Arc::new(Server::new(
+    let videos = crate::video::VideoFrames::new(&comp.videos, comp.fps, total)?;
+    let mut server = Server::new(
         comp.dir.clone(),
         comp.html.clone(),
         compile::RUNTIME_JS,
         Some(npm_dir),
         opts.offline,
-    ));
+    );
+    if let Some(v) = &videos {
+        server = server.with_video_frames(v.dir().to_path_buf());
+    }
+    let server = Arc::new(server);
     let session_opts = SessionOptions {
         width: comp.width,
         height: comp.height,
@@ -140,6 +145,14 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
             crate::audio::mix(&comp.audio, total as f64 / comp.fps.as_f64())
                 .map(|m| (m, ms(t.elapsed())))
         });
+        // So do the video frames.
+        let video = scope.spawn(|| {
+            let t = Instant::now();
+            match &videos {
+                Some(v) => v.extract().map(|_| ms(t.elapsed())),
+                None => Ok(0),
+            }
+        });
         run_browser_stages(
             opts,
             &comp,
@@ -147,7 +160,11 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
             server.clone(),
             &session_opts,
             &output,
-            audio,
+            BackgroundStages {
+                audio,
+                video,
+                videos: videos.as_ref(),
+            },
             events,
         )
     });
@@ -191,6 +208,7 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
             compile: compile_ms,
             probe: staged.probe_ms,
             audio: staged.audio_ms,
+            video: staged.video_ms,
             capture: staged.capture_ms,
             encode: staged.encode_ms,
             assemble: assemble_ms,
@@ -219,6 +237,7 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
 struct Staged {
     probe_ms: u64,
     audio_ms: u64,
+    video_ms: u64,
     capture_ms: u64,
     encode_ms: u64,
     assemble_ms: u64,
@@ -231,6 +250,13 @@ struct Staged {
 
 type AudioResult = Result<(Option<crate::audio::Mix>, u64)>;
 
+/// Stages that run on threads of their own while Chrome starts.
+struct BackgroundStages<'scope, 'v> {
+    audio: std::thread::ScopedJoinHandle<'scope, AudioResult>,
+    video: std::thread::ScopedJoinHandle<'scope, Result<u64>>,
+    videos: Option<&'v crate::video::VideoFrames>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run_browser_stages<'scope>(
     opts: &RenderOptions,
@@ -239,9 +265,14 @@ fn run_browser_stages<'scope>(
     server: Arc<Server>,
     session_opts: &SessionOptions,
     output: &PendingOutput,
-    audio: std::thread::ScopedJoinHandle<'scope, AudioResult>,
+    background: BackgroundStages<'scope, '_>,
     events: EventSink<'_>,
 ) -> Result<Staged> {
+    let BackgroundStages {
+        audio,
+        video,
+        videos,
+    } = background;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -270,6 +301,17 @@ fn run_browser_stages<'scope>(
             ms: audio_ms,
         });
         let clipped = mix.as_ref().map_or(0, |m| m.clipped);
+
+        events(Event::StageStarted {
+            stage: Stage::Video,
+        });
+        let video_ms = video
+            .join()
+            .map_err(|_| Error::media(&comp.index, "the video frame decoder panicked"))??;
+        events(Event::StageFinished {
+            stage: Stage::Video,
+            ms: video_ms,
+        });
 
         let (tx, rx) = mpsc::channel::<FrameMsg>(8 + 4 * plan.workers as usize);
         let (encoded_tx, encoded_rx) = watch::channel(0u64);
@@ -301,6 +343,7 @@ fn run_browser_stages<'scope>(
             total,
             plan: plan.clone(),
             damage_aware: opts.damage_aware,
+            videos,
             events,
             cancel: opts.cancel.clone(),
             frames: tx,
@@ -344,6 +387,7 @@ fn run_browser_stages<'scope>(
         Ok(Staged {
             probe_ms,
             audio_ms,
+            video_ms,
             capture_ms,
             encode_ms,
             assemble_ms,

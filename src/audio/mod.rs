@@ -1,5 +1,5 @@
-//! Audio stage: decode every `<audio>` clip, apply its media start, length
-//! and volume, place it at its start time, and mix everything to 48 kHz
+//! Audio stage: decode every `<audio>` clip and audible `<video>`, apply its
+//! media start, length, rate, looping and volume, place it at its start time, and mix everything to 48 kHz
 //! stereo float. The mix lasts exactly as long as the video.
 
 use crate::compile::AudioClip;
@@ -35,21 +35,7 @@ pub fn mix(clips: &[AudioClip], total_seconds: f64) -> Result<Option<Mix>> {
             decoded.insert(clip.src.as_path(), samples);
         }
         let src = &decoded[clip.src.as_path()];
-        let frames_in = src.len() / 2;
-        let skip = (clip.media_start * rate).round() as usize;
-        let len = (clip.duration * rate).round() as usize;
-        let at = (clip.start * rate).round() as usize;
-        let gain = clip.volume as f32;
-        for i in 0..len {
-            let s = skip + i;
-            let o = at + i;
-            if s >= frames_in || o >= total {
-                break;
-            }
-            let (l, r) = (src[2 * s], src[2 * s + 1]);
-            out[2 * o] += l * gain;
-            out[2 * o + 1] += r * gain;
-        }
+        place(&mut out, src, clip, total);
     }
     let mut clipped = 0;
     for s in &mut out {
@@ -62,4 +48,47 @@ pub fn mix(clips: &[AudioClip], total_seconds: f64) -> Result<Option<Mix>> {
         samples: out,
         clipped,
     }))
+}
+
+/// Add one clip to the mix. The source is read at `rate` source seconds per
+/// output second, with linear interpolation between samples when the rate
+/// is not 1 (pitch follows the rate, as when a tape runs fast), and wraps
+/// to the media start when the clip loops.
+fn place(out: &mut [f32], src: &[f32], clip: &AudioClip, total: usize) {
+    let rate = f64::from(AUDIO_RATE);
+    let frames_in = src.len() / 2;
+    let skip = (clip.media_start * rate).round() as usize;
+    if skip >= frames_in {
+        return;
+    }
+    let playable = (frames_in - skip) as f64;
+    let len = (clip.duration * rate).round() as usize;
+    let at = (clip.start * rate).round() as usize;
+    let gain = clip.volume as f32;
+    let sample = |i: usize, side: usize| src[2 * i + side];
+    for i in 0..len {
+        let o = at + i;
+        if o >= total {
+            break;
+        }
+        let mut p = i as f64 * clip.rate;
+        if clip.looping {
+            p %= playable;
+        } else if p > playable - 1.0 {
+            break;
+        }
+        let s = skip + p as usize;
+        let frac = (p - p.floor()) as f32;
+        let next = if s + 1 < frames_in {
+            s + 1
+        } else if clip.looping {
+            skip
+        } else {
+            s
+        };
+        for side in 0..2 {
+            let v = sample(s, side) * (1.0 - frac) + sample(next, side) * frac;
+            out[2 * o + side] += v * gain;
+        }
+    }
 }

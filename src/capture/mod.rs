@@ -58,6 +58,8 @@ pub struct CaptureJob<'a> {
     pub total: u64,
     /// The plan (worker count of the first attempt).
     pub plan: CapturePlan,
+    /// Frames of the composition's `<video>` elements, if it has any.
+    pub videos: Option<&'a crate::video::VideoFrames>,
     /// Reuse the previous frame when Chrome reports no damage.
     pub damage_aware: bool,
     /// Progress events.
@@ -196,6 +198,7 @@ async fn worker(
 ) -> Result<()> {
     let window = WINDOW_PER_WORKER * u64::from(workers);
     let mut last: Option<Arc<Vec<u8>>> = None;
+    let mut last_videos: Vec<(usize, String)> = Vec::new();
     let mut encoded = job.encoded.clone();
     let result: Result<()> = async {
         for &f in frames {
@@ -216,9 +219,16 @@ async fn worker(
             {
                 return Err(Error::Cancelled);
             }
-            session.seek(f, job.fps.frame_time(f)).await?;
+            let videos = job.videos.map(|v| v.shown_at(f)).unwrap_or_default();
+            session.seek(f, job.fps.frame_time(f), &videos).await?;
+            // Chrome's damage check does not see a video frame painted as a
+            // CSS background (the image arrives after the check's style
+            // pass), so a frame whose video picture changed is always
+            // captured; held pictures still reuse.
+            let video_changed = videos != last_videos;
+            last_videos = videos;
             let shot = session
-                .capture(f, job.damage_aware && last.is_some())
+                .capture(f, job.damage_aware && last.is_some() && !video_changed)
                 .await?;
             let (jpeg, was_reused) = match (shot.jpeg, &last) {
                 (None, Some(prev)) if job.damage_aware && !shot.has_damage => {

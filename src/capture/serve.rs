@@ -38,6 +38,7 @@ pub struct Server {
     runtime_js: &'static str,
     npm_dir: Option<PathBuf>,
     offline: bool,
+    video_dir: Option<PathBuf>,
     /// Requests refused or failed, for warnings and error evidence.
     pub log: Mutex<Vec<String>>,
 }
@@ -57,8 +58,16 @@ impl Server {
             runtime_js,
             npm_dir,
             offline,
+            video_dir: None,
             log: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Also serve the video stage's frames from `dir`, under
+    /// [`crate::video::URL_PREFIX`].
+    pub fn with_video_frames(mut self, dir: PathBuf) -> Self {
+        self.video_dir = Some(dir);
+        self
     }
 
     fn note(&self, line: String) {
@@ -104,6 +113,21 @@ impl Server {
             return Answer::Body {
                 mime: "text/javascript; charset=utf-8",
                 bytes: self.runtime_js.as_bytes().to_vec(),
+            };
+        }
+        if let Some(rest) = path.strip_prefix(crate::video::URL_PREFIX) {
+            return match self.video_dir.as_deref().and_then(|d| contained(d, rest)) {
+                Some(file) => match std::fs::read(&file) {
+                    Ok(bytes) => Answer::Body {
+                        mime: "image/png",
+                        bytes,
+                    },
+                    Err(_) => {
+                        self.note(format!("not found: {path} (no such video frame)"));
+                        Answer::Status(404)
+                    }
+                },
+                None => Answer::Status(404),
             };
         }
         let Some(file) = contained(&self.root, &path) else {

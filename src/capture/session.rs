@@ -376,10 +376,20 @@ impl Session {
     /// Evaluate a JavaScript expression and return its JSON value; a thrown
     /// exception is an error carrying its description.
     pub async fn eval(&mut self, expression: &str) -> Result<serde_json::Value> {
+        self.evaluate(expression, false).await
+    }
+
+    /// Evaluate, waiting for the promise the expression returns when
+    /// `await_promise` is set (a rejection is an error like a throw).
+    async fn evaluate(
+        &mut self,
+        expression: &str,
+        await_promise: bool,
+    ) -> Result<serde_json::Value> {
         let params = EvaluateParams::builder()
             .expression(expression)
             .return_by_value(true)
-            .await_promise(false)
+            .await_promise(await_promise)
             .build()
             .map_err(|e| Error::Browser {
                 message: format!("bad evaluate parameters: {e}"),
@@ -407,11 +417,19 @@ impl Session {
             .unwrap_or(serde_json::Value::Null))
     }
 
-    /// Move the page to composition time `t` (frame `frame`).
-    pub async fn seek(&mut self, frame: u64, t: f64) -> Result<()> {
-        let expr = format!("window.__hf.seek({t:.9})");
+    /// Move the page to composition time `t` (frame `frame`), and paint the
+    /// given `(video key, frame URL)` pairs into their `<video>` elements;
+    /// with videos, wait until every frame image has loaded.
+    pub async fn seek(&mut self, frame: u64, t: f64, videos: &[(usize, String)]) -> Result<()> {
         let started = Instant::now();
-        let r = self.eval(&expr).await;
+        let r = if videos.is_empty() {
+            self.evaluate(&format!("window.__hf.seek({t:.9})"), false)
+                .await
+        } else {
+            let list = serde_json::to_string(videos).unwrap_or_else(|_| "[]".into());
+            self.evaluate(&format!("window.__hf.seek({t:.9}, {list})"), true)
+                .await
+        };
         self.timings.seek += started.elapsed();
         match r {
             Ok(_) => Ok(()),

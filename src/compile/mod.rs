@@ -6,6 +6,7 @@
 //! `data-end`, `data-duration`), with the authored expression kept in
 //! `data-hf-authored-start` when it was relative.
 
+pub mod media;
 mod rewrite;
 pub mod scan;
 pub mod subcomp;
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use scan::ScannedElement;
 use timing::{PendingClip, StartExpr};
 
+pub use media::{AudioClip, VideoClip};
 pub use rewrite::RUNTIME_PATH;
 
 /// The in-page runtime, served at [`RUNTIME_PATH`].
@@ -47,8 +49,10 @@ pub struct Composition {
     pub index: PathBuf,
     /// Every timed element below the root, with its resolved window.
     pub clips: Vec<Clip>,
-    /// Audio clips to mix.
+    /// Audio clips to mix (audio elements and audible videos).
     pub audio: Vec<AudioClip>,
+    /// Video elements, whose frames the video stage supplies.
+    pub videos: Vec<VideoClip>,
     /// The compiled HTML.
     pub html: String,
     /// Variable values after overrides (declared defaults first).
@@ -75,23 +79,6 @@ pub struct Clip {
     pub start: f64,
     /// Absolute end, None when open-ended.
     pub end: Option<f64>,
-}
-
-/// An `<audio>` clip as the mixer needs it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AudioClip {
-    /// Element id.
-    pub id: String,
-    /// Source file on disk.
-    pub src: PathBuf,
-    /// Composition time the clip starts at.
-    pub start: f64,
-    /// Seconds of the clip on the timeline.
-    pub duration: f64,
-    /// Offset into the source, seconds.
-    pub media_start: f64,
-    /// Linear gain, 0..=1.
-    pub volume: f64,
 }
 
 /// Settings that change what compile produces.
@@ -135,16 +122,20 @@ pub fn locate_index(input: &Path) -> Result<PathBuf> {
 pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     let index = locate_index(input)?;
     let index = index.canonicalize().map_err(|e| Error::io(&index, e))?;
-    let dir = index
+    let mut dir = index
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     let mut source = std::fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
     // A sub-composition file rendered on its own: its markup is in a
-    // <template>, which the browser would not show.
+    // <template>, which the browser would not show, and its paths are
+    // relative to the project folder, as when it is nested.
     if subcomp::is_template_file(&source) {
         source = subcomp::unwrap_template(&source)
             .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
+        if let Some(project) = subcomp::project_dir(&dir) {
+            dir = project;
+        }
     }
     let source = subcomp::inline(&source, &dir, &index)?;
     let found = scan::scan(&source)
@@ -215,11 +206,15 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     let mut pending = Vec::new();
     let mut media_ids = Vec::new();
     let (mut n_audio, mut n_video) = (0, 0);
+    let mut probed = std::collections::HashMap::new();
     for (i, el) in found.elements.iter().enumerate() {
         if i == root_idx {
             continue;
         }
         let is_media = matches!(el.tag.as_str(), "audio" | "video");
+        if let Some(raw) = el.attr("data-variable-values") {
+            variables::parse_instance_values(raw).map_err(|m| err(Some(el), m))?;
+        }
         let id = match el.attr("id") {
             Some(id) if !id.trim().is_empty() => Some(id.trim().to_owned()),
             _ if is_media => {
@@ -242,8 +237,12 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             Some(raw) => Some(timing::parse_duration(raw).map_err(|m| err(Some(el), m))?),
             None => None,
         };
-        if duration.is_none() && el.tag == "audio" {
-            duration = Some(media_length(&dir, el, &index)?);
+        if is_media {
+            let (path, info) = media::probe_source(&dir, &index, el)?;
+            if duration.is_none() {
+                duration = media::natural_duration(el, &index, &info)?;
+            }
+            probed.insert(i, (path, info));
         }
         pending.push((
             i,
@@ -283,6 +282,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
 
     let mut clips = Vec::new();
     let mut audio = Vec::new();
+    let mut videos = Vec::new();
+    let mut video_attrs = std::collections::HashMap::new();
     for ((el_idx, pc), w) in pending.iter().zip(&windows) {
         let el = &found.elements[*el_idx];
         clips.push(Clip {
@@ -291,8 +292,44 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             start: w.start,
             end: w.end,
         });
-        if el.tag == "audio" && el.attr("data-hidden").is_none() {
-            audio.push(audio_clip(&dir, &index, el, pc, w)?);
+        let Some((path, info)) = probed.remove(el_idx) else {
+            continue;
+        };
+        // Timed ancestors cut the window; `data-hidden` on the element or
+        // an ancestor silences and hides it.
+        let mut ancestors = Vec::new();
+        let mut hidden = el.attr("data-hidden").is_some();
+        let mut parent = el.parent;
+        while let Some(p) = parent {
+            hidden |= found.elements[p].attr("data-hidden").is_some();
+            if let Some(&apos) = position.get(&p) {
+                ancestors.push(windows[apos]);
+            }
+            parent = found.elements[p].parent;
+        }
+        let (start, end) = media::cut(*w, &ancestors, duration);
+        let play = media::playback(el, &index)?;
+        let id = pc.id.clone().unwrap_or_default();
+        if el.tag == "video" {
+            let key = videos.len();
+            video_attrs.insert(*el_idx, (key, info.width, info.height));
+            videos.push(VideoClip {
+                id: id.clone(),
+                key,
+                src: path.clone(),
+                start,
+                end: if hidden { start } else { end },
+                media_start: play.media_start,
+                rate: play.rate,
+                looping: play.looping,
+                source_frames: info.video_frames,
+                source_fps: info.frame_rate,
+                source_size: (info.width, info.height),
+            });
+        }
+        let audible = el.tag == "audio" || media::video_is_audible(el, &info);
+        if audible && !hidden && end > start {
+            audio.push(media::audio_clip(&id, path, play, start, end));
         }
     }
 
@@ -325,7 +362,16 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         variables: Some(&values_json),
     };
     let html = rewrite::rewrite(
-        &source, &found, root_idx, &pending, &windows, &config, &values,
+        &source,
+        &rewrite::Resolved {
+            scan: &found,
+            root_idx,
+            pending: &pending,
+            windows: &windows,
+            videos: &video_attrs,
+        },
+        &config,
+        &values,
     )
     .map_err(|e| err(None, format!("cannot rewrite HTML: {e}")))?;
     let no_timeline = config.no_timeline;
@@ -341,6 +387,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         index,
         clips,
         audio,
+        videos,
         html,
         variables: values,
         warnings,
@@ -374,88 +421,6 @@ fn pixel_attr(el: &ScannedElement, name: &str) -> std::result::Result<u32, Strin
             "{name}=\"{raw}\" must be an even whole number of pixels, 2..=8192"
         )),
     }
-}
-
-fn media_src(dir: &Path, index: &Path, el: &ScannedElement) -> Result<PathBuf> {
-    let src = el
-        .attr("src")
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| {
-            Error::composition(index, Some(el.describe()), "media element has no src")
-        })?;
-    let rel = src.trim().trim_start_matches("./").trim_start_matches('/');
-    if rel.contains("://") {
-        return Err(Error::composition(
-            index,
-            Some(el.describe()),
-            "remote media is not supported; copy the file into the composition folder",
-        ));
-    }
-    let path = dir.join(rel);
-    if !path.is_file() {
-        return Err(Error::composition(
-            index,
-            Some(el.describe()),
-            format!("src file {} does not exist", path.display()),
-        ));
-    }
-    Ok(path)
-}
-
-fn media_length(dir: &Path, el: &ScannedElement, index: &Path) -> Result<f64> {
-    let path = media_src(dir, index, el)?;
-    let info = crate::decode::probe(&path)?;
-    let media_start = number_attr(el, "data-media-start", 0.0)
-        .map_err(|m| Error::composition(index, Some(el.describe()), m))?;
-    let len = info.audio_duration_s.unwrap_or(0.0) - media_start;
-    if len <= 0.0 {
-        return Err(Error::composition(
-            index,
-            Some(el.describe()),
-            format!(
-                "the source is {:.3} s long, shorter than data-media-start",
-                len + media_start
-            ),
-        ));
-    }
-    Ok(len)
-}
-
-fn number_attr(el: &ScannedElement, name: &str, default: f64) -> std::result::Result<f64, String> {
-    match el.attr(name) {
-        None => Ok(default),
-        Some(raw) => match raw.trim().parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-            _ => Err(format!("{name}=\"{raw}\" must be a non-negative number")),
-        },
-    }
-}
-
-fn audio_clip(
-    dir: &Path,
-    index: &Path,
-    el: &ScannedElement,
-    pc: &PendingClip,
-    w: &timing::Window,
-) -> Result<AudioClip> {
-    let bad = |m: String| Error::composition(index, Some(el.describe()), m);
-    let volume = number_attr(el, "data-volume", 1.0).map_err(bad)?;
-    if volume > 1.0 {
-        return Err(bad(format!("data-volume=\"{volume}\" must lie in 0..=1")));
-    }
-    let media_start = match el.attr("data-media-start") {
-        Some(_) => number_attr(el, "data-media-start", 0.0),
-        None => number_attr(el, "data-playback-start", 0.0),
-    }
-    .map_err(bad)?;
-    Ok(AudioClip {
-        id: pc.id.clone().unwrap_or_default(),
-        src: media_src(dir, index, el)?,
-        start: w.start,
-        duration: w.end.map(|e| e - w.start).unwrap_or(0.0),
-        media_start,
-        volume,
-    })
 }
 
 /// Seconds as the shortest exact-enough decimal (`1.5`, `0.333333`).

@@ -1,7 +1,9 @@
 //! The write pass: stamps resolved times onto timed elements and injects
 //! the runtime at the top of `<head>`, before any page script.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use lol_html::html_content::ContentType;
 use lol_html::{element, rewrite_str, RewriteStrSettings};
@@ -13,15 +15,33 @@ use super::{fmt_secs, RuntimeConfig};
 /// URL path the runtime is served at (from the binary, never from disk).
 pub const RUNTIME_PATH: &str = "/__hf/runtime.js";
 
+/// What compile resolved, to be written into the page.
+pub(super) struct Resolved<'a> {
+    /// The read pass.
+    pub scan: &'a Scan,
+    /// Index of the root among the scanned elements.
+    pub root_idx: usize,
+    /// Every clip: its scanned element index and authored timing.
+    pub pending: &'a [(usize, PendingClip)],
+    /// The resolved window of each clip in `pending`.
+    pub windows: &'a [Window],
+    /// Video elements by scanned index: (key, source width, height).
+    pub videos: &'a HashMap<usize, (usize, u32, u32)>,
+}
+
 pub(super) fn rewrite(
     source: &str,
-    scan: &Scan,
-    root_idx: usize,
-    pending: &[(usize, PendingClip)],
-    windows: &[Window],
+    resolved: &Resolved<'_>,
     config: &RuntimeConfig<'_>,
     values: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, String> {
+    let Resolved {
+        scan,
+        root_idx,
+        pending,
+        windows,
+        videos,
+    } = *resolved;
     let config_json = serde_json::to_string(config).map_err(|e| e.to_string())?;
     // `</script>` inside JSON strings would end the tag early.
     let config_json = config_json.replace("</", "<\\/");
@@ -29,6 +49,9 @@ pub(super) fn rewrite(
         "<script data-hf-runtime>window.__HF_CONFIG = {config_json};</script>\
          <script data-hf-runtime src=\"{RUNTIME_PATH}\"></script>"
     );
+    // Declared before the handlers that borrow it.
+    let layers: Rc<RefCell<Vec<serde_json::Map<String, serde_json::Value>>>> =
+        Rc::new(RefCell::new(Vec::new()));
     let seen = Cell::new(0usize);
     let injected = Cell::new(false);
     let inject_into = if scan.has_head {
@@ -55,6 +78,9 @@ pub(super) fn rewrite(
         let Some(pos) = pending.iter().position(|(i, _)| *i == idx) else {
             return Ok(());
         };
+        if let Some(&(key, width, height)) = videos.get(&idx) {
+            hand_video_to_hf(el, key, width, height)?;
+        }
         let (_, clip) = &pending[pos];
         let w = windows[pos];
         if let StartExpr::After { .. } = clip.start {
@@ -74,23 +100,57 @@ pub(super) fn rewrite(
         }
         Ok(())
     })];
+    // Per-instance values: a host's `data-variable-values` layers over the
+    // composition's values for everything inside it. The stack holds the
+    // layers of the hosts still open; CSS custom properties go on the host
+    // itself so `var(--name)` inside it inherits them.
+    let lookup = |name: &str| -> Option<serde_json::Value> {
+        let layers = layers.borrow();
+        layers
+            .iter()
+            .rev()
+            .find_map(|l| l.get(name).cloned())
+            .or_else(|| values.get(name).cloned())
+    };
+    handlers.push(element!("[data-variable-values]", |el| {
+        let raw = el.get_attribute("data-variable-values").unwrap_or_default();
+        let layer = super::variables::parse_instance_values(&raw)?;
+        let mut style = el.get_attribute("style").unwrap_or_default();
+        for (k, v) in &layer {
+            if !v.is_object() && !v.is_array() && !v.is_null() {
+                let text = super::variables::as_text(v).replace([';', '}', '{'], " ");
+                style.push_str(&format!(";--{k}:{text}"));
+            }
+        }
+        el.set_attribute("style", style.trim_start_matches(';'))?;
+        if el.can_have_content() && !el.is_self_closing() {
+            layers.borrow_mut().push(layer);
+            let layers = Rc::clone(&layers);
+            let pop: lol_html::EndTagHandler<'static> = Box::new(move |_| {
+                layers.borrow_mut().pop();
+                Ok(())
+            });
+            let _ = el.on_end_tag(pop);
+        }
+        Ok(())
+    }));
     // Bindings without script: text and sources written at compile time,
     // so the first frame already shows them.
     handlers.push(element!("[data-var-text]", |el| {
         if let Some(v) = el
             .get_attribute("data-var-text")
-            .and_then(|id| values.get(id.trim()))
+            .and_then(|id| lookup(id.trim()))
         {
-            el.set_inner_content(&super::variables::as_text(v), ContentType::Text);
+            el.set_inner_content(&super::variables::as_text(&v), ContentType::Text);
         }
         Ok(())
     }));
     handlers.push(element!("[data-var-src]", |el| {
         if let Some(v) = el
             .get_attribute("data-var-src")
-            .and_then(|id| values.get(id.trim()))
+            .and_then(|id| lookup(id.trim()))
         {
-            el.set_attribute("src", &super::variables::as_text(v))?;
+            el.set_attribute("src", &super::variables::as_text(&v))?;
         }
         Ok(())
     }));
@@ -116,4 +176,35 @@ pub(super) fn rewrite(
     } else {
         Ok(format!("{head_html}{out}"))
     }
+}
+
+/// Take a `<video>` away from Chrome: it never loads or plays the source
+/// (`src` moves to `data-hf-src`), and the runtime paints hf's decoded
+/// frame as the element's background, so the element keeps its box, its
+/// styles and whatever the page's animations do to it.
+fn hand_video_to_hf(
+    el: &mut lol_html::html_content::Element<'_, '_>,
+    key: usize,
+    width: u32,
+    height: u32,
+) -> Result<(), lol_html::errors::AttributeNameError> {
+    if let Some(src) = el.get_attribute("src") {
+        el.set_attribute("data-hf-src", &src)?;
+        el.remove_attribute("src");
+    }
+    for attr in ["poster", "autoplay", "controls"] {
+        if let Some(v) = el.get_attribute(attr) {
+            el.set_attribute(&format!("data-hf-{attr}"), &v)?;
+            el.remove_attribute(attr);
+        }
+    }
+    el.set_attribute("preload", "none")?;
+    el.set_attribute("data-hf-video", &key.to_string())?;
+    // Without a source a video's intrinsic size is 300x150; the source's
+    // own size keeps the layout the author saw in a browser.
+    if el.get_attribute("width").is_none() && el.get_attribute("height").is_none() {
+        el.set_attribute("width", &width.to_string())?;
+        el.set_attribute("height", &height.to_string())?;
+    }
+    Ok(())
 }

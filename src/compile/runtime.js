@@ -105,6 +105,52 @@
   }
   void realPlay;
 
+  // ---- video frames: hf decodes them, the page only paints them ----------
+  // Each <video> lost its src at compile time; hf names the source frame
+  // for every capture, and it is painted as the element's own background,
+  // sized like the video picture (object-fit, object-position), so the
+  // element keeps its box, styles and animations. The seek waits until the
+  // frame image has loaded: it is then in the memory cache and the next
+  // BeginFrame paints it.
+  var videoState = {};
+  var FIT = { contain: "contain", cover: "cover", fill: "100% 100%", none: "auto", "scale-down": "contain" };
+  function paintVideo(key, url, img) {
+    var st = videoState[key];
+    if (!st) {
+      var el = document.querySelector('video[data-hf-video="' + key + '"]');
+      if (!el) return;
+      var cs = getComputedStyle(el);
+      st = videoState[key] = { el: el, url: null, img: null };
+      el.style.setProperty("background-size", FIT[cs.objectFit] || "contain", "important");
+      el.style.setProperty("background-position", cs.objectPosition || "50% 50%", "important");
+      el.style.setProperty("background-repeat", "no-repeat", "important");
+      el.style.setProperty("background-origin", "content-box", "important");
+      el.style.setProperty("background-clip", "content-box", "important");
+    }
+    if (st.url === url) return;
+    st.url = url;
+    st.img = img; // keeps the decoded image alive in the cache
+    st.el.style.setProperty("background-image", 'url("' + url + '")', "important");
+  }
+  function loadImage(url) {
+    return new Promise(function (resolve, reject) {
+      var img = new Image();
+      img.onload = function () { resolve(img); };
+      img.onerror = function () { reject(new Error("hf could not load video frame " + url)); };
+      img.src = url;
+    });
+  }
+  function showVideoFrames(list) {
+    return Promise.all(list.map(function (p) {
+      var st = videoState[p[0]];
+      if (st && st.url === p[1]) return null;
+      return loadImage(p[1]).then(function (img) { return [p[0], p[1], img]; });
+    })).then(function (done) {
+      done.forEach(function (d) { if (d) paintVideo(d[0], d[1], d[2]); });
+      return true;
+    });
+  }
+
   // ---- CSS animations, transitions and Web Animations --------------------
   // Chrome's document timeline never drives a frame: every animation is
   // paused and set to the composition time since its baseline. The baseline
@@ -254,10 +300,11 @@
       }
       return waiting;
     },
-    // Move the page to composition time t (seconds). Forward jumps step
+    // Move the page to composition time t (seconds) and paint the given
+    // [videoKey, frameUrl] pairs (a promise then). Forward jumps step
     // through every frame in between so rAF- and timer-driven state evolves
     // exactly as in a sequential render, whichever frames a worker captures.
-    seek: function (t) {
+    seek: function (t, videos) {
       var ms = t * 1000;
       if (lastFrame < 0) silenceMedia();
       var k = Math.round(ms / frameMs);
@@ -274,7 +321,7 @@
       syncVisibility(t);
       seekAnimations(t);
       if (k > lastFrame) lastFrame = k;
-      return true;
+      return videos && videos.length ? showVideoFrames(videos) : true;
     },
     variables: function () { return Object.assign({}, cfg.variables || {}); },
     // Font families the page asks for (first of each stack) that the
@@ -303,7 +350,21 @@
   };
   window.__hfVariables = cfg.variables || {};
   window.__hyperframes = window.__hyperframes || {};
-  window.__hyperframes.getVariables = function () { return Object.assign({}, cfg.variables || {}); };
+  // Inside a nested composition, its hosts' data-variable-values layer over
+  // the composition's values (outermost first); a script learns where it
+  // runs from document.currentScript while it executes.
+  window.__hyperframes.getVariables = function () {
+    var out = Object.assign({}, cfg.variables || {});
+    var hosts = [];
+    var s = document.currentScript;
+    for (var n = s && s.parentElement; n; n = n.parentElement) {
+      if (n.hasAttribute("data-variable-values")) hosts.unshift(n);
+    }
+    hosts.forEach(function (h) {
+      try { Object.assign(out, JSON.parse(h.getAttribute("data-variable-values"))); } catch (e) { console.error(e); }
+    });
+    return out;
+  };
   // Scalar variables as CSS custom properties: var(--title), var(--accent).
   Object.keys(cfg.variables || {}).forEach(function (k) {
     var v = cfg.variables[k];

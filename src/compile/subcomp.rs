@@ -51,6 +51,18 @@ pub fn is_template_file(html: &str) -> bool {
     first.into_inner().as_deref() == Some("template")
 }
 
+/// The project folder of a sub-composition file in `dir`: the nearest
+/// folder above it holding an `index.html`, whose paths the file's own
+/// paths are relative to. None when there is none (the file's folder is
+/// then the root).
+pub fn project_dir(dir: &Path) -> Option<std::path::PathBuf> {
+    dir.ancestors()
+        .skip(1)
+        .take(4)
+        .find(|d| d.join("index.html").is_file())
+        .map(Path::to_path_buf)
+}
+
 fn scope_styles(html: &str, id: &str) -> std::result::Result<String, String> {
     let open = format!(
         "@scope ([data-composition-id=\"{}\"]) {{\n",

@@ -142,6 +142,18 @@ pub fn resolve(
     Ok((values, problems))
 }
 
+/// Parse a host's `data-variable-values`: a JSON object whose values
+/// override the composition's for everything inside that host.
+pub fn parse_instance_values(raw: &str) -> Result<serde_json::Map<String, Value>, String> {
+    match serde_json::from_str::<Value>(raw) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(format!(
+            "data-variable-values must be a JSON object like {{\"title\": \"Hi\"}}, got {raw}"
+        )),
+        Err(e) => Err(format!("data-variable-values is not valid JSON: {e}")),
+    }
+}
+
 /// A value as the text a binding shows.
 pub fn as_text(v: &Value) -> String {
     match v {

@@ -333,6 +333,7 @@ fn perf(r: &RenderStats) -> PerfView {
         ("compile", s.compile),
         ("probe", s.probe),
         ("audio", s.audio),
+        ("video", s.video),
         ("capture", s.capture),
         ("encode (busy)", s.encode),
         ("assemble", s.assemble),

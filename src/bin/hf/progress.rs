@@ -146,7 +146,7 @@ pub fn summary(r: &RenderReport) -> String {
     let s = &r.perf.stages;
     format!(
         "wrote {} ({}x{}, {} frames at {} fps)\n\
-         perf: compile {} ms, probe {} ms, audio {} ms, capture {} ms, encode {} ms, assemble {} ms, total {} ms; \
+         perf: compile {} ms, probe {} ms, audio {} ms, video {} ms, capture {} ms, encode {} ms, assemble {} ms, total {} ms; \
          {:.1} frames/s; {} worker(s); {} frames reused; peak RSS {:.0} MiB",
         r.output.display(),
         r.width,
@@ -156,6 +156,7 @@ pub fn summary(r: &RenderReport) -> String {
         s.compile,
         s.probe,
         s.audio,
+        s.video,
         s.capture,
         s.encode,
         s.assemble,

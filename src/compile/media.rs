@@ -1,0 +1,328 @@
+//! `<audio>` and `<video>` elements: their source file, media offset,
+//! playback rate, looping and volume, read and checked at compile time so
+//! the audio and video stages work from plain numbers.
+//!
+//! Chrome never plays media: the audio stage mixes every audible clip and
+//! the video stage shows decoded frames in place of each `<video>`.
+
+use std::path::{Path, PathBuf};
+
+use super::scan::ScannedElement;
+use super::timing::Window;
+use crate::decode::MediaInfo;
+use crate::error::{Error, Result};
+
+/// Playback rates outside this range are refused, as in the reference.
+pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.1..=5.0;
+
+/// Audio to mix: an `<audio>` element, or the sound of a `<video>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioClip {
+    /// Element id.
+    pub id: String,
+    /// Source file on disk.
+    pub src: PathBuf,
+    /// Composition time the clip starts at.
+    pub start: f64,
+    /// Seconds of the clip on the timeline.
+    pub duration: f64,
+    /// Offset into the source, seconds.
+    pub media_start: f64,
+    /// Source seconds per composition second (pitch follows, like a tape).
+    pub rate: f64,
+    /// Start again from `media_start` when the source runs out.
+    pub looping: bool,
+    /// Linear gain, 0..=1.
+    pub volume: f64,
+}
+
+/// A `<video>` element as the video stage needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoClip {
+    /// Element id.
+    pub id: String,
+    /// Position among the composition's videos: names its frames.
+    pub key: usize,
+    /// Source file on disk.
+    pub src: PathBuf,
+    /// Composition time the clip starts at.
+    pub start: f64,
+    /// Composition time it stops showing: its own end, cut by every timed
+    /// ancestor's window, or the composition's end.
+    pub end: f64,
+    /// Offset into the source, seconds.
+    pub media_start: f64,
+    /// Source seconds per composition second.
+    pub rate: f64,
+    /// Start again from `media_start` when the source runs out; without it
+    /// the last frame holds.
+    pub looping: bool,
+    /// Frames in the source.
+    pub source_frames: u64,
+    /// Source frame rate, num/den.
+    pub source_fps: (i32, i32),
+    /// Source picture size.
+    pub source_size: (u32, u32),
+}
+
+impl VideoClip {
+    /// The source frame shown at composition time `t`, or None outside the
+    /// clip. Works on whole frames so that looping cannot drift:
+    /// frame `first + floor((t - start) · rate · fps)`, wrapped to the
+    /// frames after `media_start` when looping, else held at the last.
+    pub fn source_frame_at(&self, t: f64) -> Option<u64> {
+        const EPS: f64 = 1e-6;
+        if t + EPS < self.start || t + EPS >= self.end || self.source_frames == 0 {
+            return None;
+        }
+        let fps = f64::from(self.source_fps.0) / f64::from(self.source_fps.1.max(1));
+        let last = self.source_frames - 1;
+        let first = ((self.media_start * fps + EPS).floor() as u64).min(last);
+        let advanced = ((t - self.start).max(0.0) * self.rate * fps + EPS).floor() as u64;
+        Some(if self.looping {
+            first + advanced % (self.source_frames - first)
+        } else {
+            (first + advanced).min(last)
+        })
+    }
+}
+
+/// Resolve the file a media element plays: relative to the composition
+/// folder, never remote.
+pub fn media_src(dir: &Path, index: &Path, el: &ScannedElement) -> Result<PathBuf> {
+    let src = el
+        .attr("src")
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            Error::composition(
+                index,
+                Some(el.describe()),
+                "media element has no src attribute (hf does not read <source> children)",
+            )
+        })?;
+    let rel = src.trim().trim_start_matches("./").trim_start_matches('/');
+    if rel.contains("://") {
+        return Err(Error::composition(
+            index,
+            Some(el.describe()),
+            "remote media is not supported; copy the file into the composition folder",
+        ));
+    }
+    let path = dir.join(rel);
+    if !path.is_file() {
+        return Err(Error::composition(
+            index,
+            Some(el.describe()),
+            format!("src file {} does not exist", path.display()),
+        ));
+    }
+    Ok(path)
+}
+
+/// A non-negative number attribute, or `default` when absent.
+pub fn number_attr(
+    el: &ScannedElement,
+    name: &str,
+    default: f64,
+) -> std::result::Result<f64, String> {
+    match el.attr(name) {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+            _ => Err(format!("{name}=\"{raw}\" must be a non-negative number")),
+        },
+    }
+}
+
+/// The settings shared by audio and video elements.
+#[derive(Debug, Clone, Copy)]
+pub struct Playback {
+    /// Offset into the source.
+    pub media_start: f64,
+    /// Playback rate.
+    pub rate: f64,
+    /// The `loop` attribute.
+    pub looping: bool,
+    /// `data-volume`.
+    pub volume: f64,
+}
+
+/// Read `data-media-start` (or its alias `data-playback-start`),
+/// `data-playback-rate`, `loop` and `data-volume`.
+pub fn playback(el: &ScannedElement, index: &Path) -> Result<Playback> {
+    let bad = |m: String| Error::composition(index, Some(el.describe()), m);
+    let media_start = match el.attr("data-media-start") {
+        Some(_) => number_attr(el, "data-media-start", 0.0),
+        None => number_attr(el, "data-playback-start", 0.0),
+    }
+    .map_err(bad)?;
+    let rate = number_attr(el, "data-playback-rate", 1.0).map_err(bad)?;
+    if !RATE_RANGE.contains(&rate) {
+        return Err(bad(format!(
+            "data-playback-rate=\"{rate}\" must lie in {}..={}",
+            RATE_RANGE.start(),
+            RATE_RANGE.end()
+        )));
+    }
+    let volume = number_attr(el, "data-volume", 1.0).map_err(bad)?;
+    if volume > 1.0 {
+        return Err(bad(format!("data-volume=\"{volume}\" must lie in 0..=1")));
+    }
+    Ok(Playback {
+        media_start,
+        rate,
+        looping: el.attr("loop").is_some(),
+        volume,
+    })
+}
+
+/// Probe a media element's source, with its media start checked against
+/// the source length.
+pub fn probe_source(dir: &Path, index: &Path, el: &ScannedElement) -> Result<(PathBuf, MediaInfo)> {
+    let path = media_src(dir, index, el)?;
+    let info = crate::decode::probe(&path)?;
+    let play = playback(el, index)?;
+    let len = if el.tag == "video" {
+        info.video_duration_s
+    } else {
+        info.audio_duration_s.unwrap_or(0.0)
+    };
+    if el.tag == "video" && (info.video_frames == 0 || info.fps() <= 0.0) {
+        return Err(Error::composition(
+            index,
+            Some(el.describe()),
+            format!("{} has no video frames hf can read", path.display()),
+        ));
+    }
+    if len - play.media_start <= 0.0 {
+        return Err(Error::composition(
+            index,
+            Some(el.describe()),
+            format!(
+                "the source is {len:.3} s long, not longer than data-media-start ({:.3} s)",
+                play.media_start
+            ),
+        ));
+    }
+    Ok((path, info))
+}
+
+/// The clip length of a media element without `data-duration`: what is
+/// left of the source after its media start, at its rate. A looping
+/// element has no natural end (None: it runs until its parent's end).
+pub fn natural_duration(
+    el: &ScannedElement,
+    index: &Path,
+    info: &MediaInfo,
+) -> Result<Option<f64>> {
+    let play = playback(el, index)?;
+    if play.looping {
+        return Ok(None);
+    }
+    let len = if el.tag == "video" {
+        info.video_duration_s
+    } else {
+        info.audio_duration_s.unwrap_or(0.0)
+    };
+    Ok(Some((len - play.media_start) / play.rate))
+}
+
+/// Build the audio clip of an element playing in `window` (already cut by
+/// its ancestors).
+pub fn audio_clip(id: &str, src: PathBuf, play: Playback, start: f64, end: f64) -> AudioClip {
+    AudioClip {
+        id: id.to_owned(),
+        src,
+        start,
+        duration: (end - start).max(0.0),
+        media_start: play.media_start,
+        rate: play.rate,
+        looping: play.looping,
+        volume: play.volume,
+    }
+}
+
+/// True when a video's own sound is mixed: `data-has-audio="true"`, or no
+/// `data-has-audio` and no `muted` attribute. The source must also have
+/// an audio stream.
+pub fn video_is_audible(el: &ScannedElement, info: &MediaInfo) -> bool {
+    let wanted = match el.attr("data-has-audio").map(str::trim) {
+        Some(v) => v.eq_ignore_ascii_case("true"),
+        None => el.attr("muted").is_none(),
+    };
+    wanted && info.audio_duration_s.is_some_and(|d| d > 0.0)
+}
+
+/// Intersect a window with its timed ancestors' windows; open ends close at
+/// the composition's end.
+pub fn cut(window: Window, ancestors: &[Window], total: f64) -> (f64, f64) {
+    let mut start = window.start;
+    let mut end = window.end.unwrap_or(total).min(total);
+    for a in ancestors {
+        start = start.max(a.start);
+        end = end.min(a.end.unwrap_or(total));
+    }
+    (start, end.max(start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clip(media_start: f64, rate: f64, looping: bool) -> VideoClip {
+        VideoClip {
+            id: "v".into(),
+            key: 0,
+            src: PathBuf::from("v.mp4"),
+            start: 1.0,
+            end: 5.0,
+            media_start,
+            rate,
+            looping,
+            source_frames: 30,
+            source_fps: (30, 1),
+            source_size: (64, 36),
+        }
+    }
+
+    #[test]
+    fn frames_follow_media_start_and_rate() {
+        let c = clip(0.5, 1.0, false);
+        assert_eq!(c.source_frame_at(0.99), None);
+        assert_eq!(c.source_frame_at(1.0), Some(15));
+        assert_eq!(c.source_frame_at(1.1), Some(18));
+        let fast = clip(0.0, 2.0, false);
+        assert_eq!(fast.source_frame_at(1.1), Some(6));
+        assert_eq!(fast.source_frame_at(5.0), None, "the end is exclusive");
+    }
+
+    #[test]
+    fn a_short_video_holds_its_last_frame() {
+        let c = clip(0.5, 1.0, false);
+        assert_eq!(c.source_frame_at(1.5), Some(29));
+        assert_eq!(c.source_frame_at(4.9), Some(29));
+    }
+
+    #[test]
+    fn a_looping_video_wraps_to_its_media_start() {
+        let c = clip(0.5, 1.0, true);
+        // 15 playable frames (15..=29), so 0.5 s after the start it wraps.
+        assert_eq!(c.source_frame_at(1.0 + 14.0 / 30.0), Some(29));
+        assert_eq!(c.source_frame_at(1.5), Some(15));
+        assert_eq!(c.source_frame_at(1.6), Some(18));
+    }
+
+    #[test]
+    fn ancestors_cut_the_window() {
+        let w = Window {
+            start: 1.0,
+            end: None,
+        };
+        let host = Window {
+            start: 0.5,
+            end: Some(3.0),
+        };
+        assert_eq!(cut(w, &[host], 10.0), (1.0, 3.0));
+        assert_eq!(cut(w, &[], 4.0), (1.0, 4.0));
+    }
+}

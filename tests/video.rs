@@ -1,0 +1,253 @@
+//! `<video>` elements: hf decodes the source itself and shows, at every
+//! output frame, the source frame predicted from data-start, media start,
+//! playback rate and looping (a short non-looping video holds its last
+//! frame). Each check compares the decoded render with the source frame by
+//! PSNR, and with the neighbouring source frames, so a frame off by one
+//! fails.
+
+mod common;
+
+use common::{channel_slice, fixture, render_input, rendered_fixture, tone_amplitude, Rendered};
+use hf::decode::YuvFrame;
+
+/// Least PSNR (dB, all three planes) between a shown video frame and the
+/// source frame it should be.
+const MIN_PSNR: f64 = 35.0;
+
+/// Every frame of a source video, in order.
+fn source_frames(path: &std::path::Path) -> Vec<YuvFrame> {
+    let (_, frames) = hf::decode::decode_video(path, &|_| true)
+        .unwrap_or_else(|e| panic!("expected {} to decode, saw: {e}", path.display()));
+    frames.into_iter().map(|(_, f)| f).collect()
+}
+
+/// PSNR of the `src`-sized region of `out` at (x, y) (both even) against
+/// `src`, over Y, U and V weighted by their sizes, as FFmpeg's psnr filter
+/// averages them.
+fn region_psnr(out: &YuvFrame, (x, y): (u32, u32), src: &YuvFrame) -> f64 {
+    let plane = |o: &[u8], ow: u32, s: &[u8], sw: u32, sh: u32, x: u32, y: u32| {
+        let mut se = 0.0;
+        for row in 0..sh {
+            for col in 0..sw {
+                let a = f64::from(o[((y + row) * ow + x + col) as usize]);
+                let b = f64::from(s[(row * sw + col) as usize]);
+                se += (a - b) * (a - b);
+            }
+        }
+        se
+    };
+    let (cw, ch) = (src.chroma_width(), src.chroma_height());
+    let se = plane(&out.y, out.width, &src.y, src.width, src.height, x, y)
+        + plane(&out.u, out.chroma_width(), &src.u, cw, ch, x / 2, y / 2)
+        + plane(&out.v, out.chroma_width(), &src.v, cw, ch, x / 2, y / 2);
+    let n = f64::from(src.width * src.height + 2 * cw * ch);
+    let mse = se / n;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0 * 255.0 / mse).log10()
+    }
+}
+
+/// Mean luma of the region of `out` at (x, y), `w` x `h` pixels.
+fn region_luma(out: &YuvFrame, (x, y): (u32, u32), (w, h): (u32, u32)) -> f64 {
+    let mut sum = 0.0;
+    for row in y..y + h {
+        for col in x..x + w {
+            sum += f64::from(out.luma_at(col, row));
+        }
+    }
+    sum / f64::from(w * h)
+}
+
+/// Check that output frame `k` shows source frame `want` in the region at
+/// `at`: PSNR at least [`MIN_PSNR`], and better than against either
+/// neighbour by 3 dB. Returns the PSNR.
+fn assert_shows(
+    r: &Rendered,
+    what: &str,
+    k: u64,
+    at: (u32, u32),
+    src: &[YuvFrame],
+    want: usize,
+) -> f64 {
+    let out = r.frame(k);
+    let p = region_psnr(out, at, &src[want]);
+    assert!(
+        p >= MIN_PSNR,
+        "{what}: output frame {k} should show source frame {want}, but PSNR is {p:.2} dB \
+         (< {MIN_PSNR} dB)"
+    );
+    for other in [want.wrapping_sub(1), want + 1] {
+        if let Some(f) = src.get(other) {
+            let q = region_psnr(out, at, f);
+            assert!(
+                p > q + 3.0,
+                "{what}: output frame {k} should show source frame {want} ({p:.2} dB), \
+                 but source frame {other} matches nearly as well ({q:.2} dB)"
+            );
+        }
+    }
+    p
+}
+
+/// The black background: the region shows no video.
+fn assert_blank(r: &Rendered, what: &str, k: u64, at: (u32, u32)) {
+    let l = region_luma(r.frame(k), at, (320, 180));
+    assert!(
+        l < 20.0,
+        "{what}: output frame {k} should show no video (black), but the mean luma is {l:.1}"
+    );
+}
+
+#[test]
+fn looping_and_held_videos_show_the_predicted_source_frames() {
+    let r = rendered_fixture("video-loop-hold");
+    let src = source_frames(&fixture("video-loop-hold").join("counter.mp4"));
+    assert_eq!(src.len(), 30, "counter.mp4 should have 30 frames");
+    let mut worst = f64::INFINITY;
+    // #loop: media start 0.5 s = source frame 15; frames 15..29 repeat.
+    for k in [0u64, 1, 7, 14, 15, 16, 29, 30, 44, 45, 61, 100, 119] {
+        let want = 15 + (k % 15) as usize;
+        worst = worst.min(assert_shows(r, "#loop", k, (0, 0), &src, want));
+    }
+    // #hold: from 0.5 s at rate 2, so two source frames per output frame,
+    // then the last frame holds until the clip ends at 3.5 s.
+    for k in [15u64, 16, 20, 29, 30, 31, 45, 60, 104] {
+        let want = (2 * (k - 15)).min(29) as usize;
+        worst = worst.min(assert_shows(r, "#hold", k, (320, 0), &src, want));
+    }
+    for k in [0u64, 14, 105, 119] {
+        assert_blank(r, "#hold outside 0.5..3.5 s", k, (320, 0));
+    }
+    eprintln!("video-loop-hold: least PSNR against the predicted source frame {worst:.2} dB");
+}
+
+#[test]
+fn a_video_in_a_sub_composition_follows_its_card_and_is_cut_by_the_host() {
+    let r = rendered_fixture("sub-composition-video");
+    let src = source_frames(&fixture("sub-composition-video").join("media/scene.mp4"));
+    assert_eq!(src.len(), 90, "scene.mp4 should have 90 frames");
+    let mut worst = f64::INFINITY;
+    // The card starts at 1 s and the video 0.5 s into the card: frame k
+    // shows source frame k - 45 until the host ends at 3.5 s (frame 105).
+    for k in [45u64, 46, 60, 75, 90, 104] {
+        worst = worst.min(assert_shows(
+            r,
+            "#scene",
+            k,
+            (40, 40),
+            &src,
+            (k - 45) as usize,
+        ));
+    }
+    for k in [0u64, 30, 44, 105, 119] {
+        assert_blank(r, "#scene outside 1.5..3.5 s", k, (40, 40));
+    }
+    eprintln!("sub-composition-video: least PSNR against the predicted source frame {worst:.2} dB");
+
+    // Sound: the video's own 660 Hz (amplitude 0.25) plays only while the
+    // video shows; the parent's 220 Hz bed (0.125 at volume 0.5) throughout.
+    let tone =
+        |from: f64, to: f64, hz: f64| tone_amplitude(&channel_slice(&r.audio, 0, from, to), hz);
+    for (from, to) in [(0.1, 1.4), (3.6, 3.95)] {
+        let a = tone(from, to, 660.0);
+        assert!(
+            a < 0.01,
+            "expected no 660 Hz video sound in {from}..{to} s, saw amplitude {a:.4}"
+        );
+    }
+    let inside = tone(1.6, 3.4, 660.0);
+    assert!(
+        (inside - 0.25).abs() < 0.025,
+        "expected the video's 660 Hz at amplitude 0.25 in 1.6..3.4 s, saw {inside:.4}"
+    );
+    for (from, to) in [(0.1, 1.4), (1.6, 3.4), (3.6, 3.95)] {
+        let bed = tone(from, to, 220.0);
+        assert!(
+            (bed - 0.0625).abs() < 0.008,
+            "expected the 220 Hz bed at amplitude 0.0625 in {from}..{to} s, saw {bed:.4}"
+        );
+    }
+}
+
+#[test]
+fn the_card_rendered_on_its_own_shows_what_it_shows_nested() {
+    let nested = rendered_fixture("sub-composition-video");
+    let alone = render_input(
+        "card-standalone",
+        &fixture("sub-composition-video").join("compositions/card.html"),
+        |_| {},
+    );
+    assert_eq!(
+        alone.frames.len(),
+        90,
+        "expected the card's own 3 s at 30 fps, saw {} frames",
+        alone.frames.len()
+    );
+    // Nested, the card starts at 1 s: its local frame k is output frame
+    // k + 30. The video region must match while both show the video.
+    let src = source_frames(&fixture("sub-composition-video").join("media/scene.mp4"));
+    for k in [15u64, 16, 40, 74] {
+        assert_shows(&alone, "#scene alone", k, (40, 40), &src, (k - 15) as usize);
+        let crop = |f: &YuvFrame| {
+            let mut out = YuvFrame {
+                width: 320,
+                height: 180,
+                y: Vec::new(),
+                u: Vec::new(),
+                v: Vec::new(),
+            };
+            for row in 0..180 {
+                let at = ((40 + row) * f.width + 40) as usize;
+                out.y.extend_from_slice(&f.y[at..at + 320]);
+            }
+            for row in 0..90 {
+                let at = ((20 + row) * f.chroma_width() + 20) as usize;
+                out.u.extend_from_slice(&f.u[at..at + 160]);
+                out.v.extend_from_slice(&f.v[at..at + 160]);
+            }
+            out
+        };
+        let p = region_psnr(alone.frame(k), (40, 40), &crop(nested.frame(k + 30)));
+        assert!(
+            p >= 40.0,
+            "card frame {k} alone should match nested frame {} (PSNR {p:.2} dB < 40)",
+            k + 30
+        );
+    }
+    // The declared default alone, the host's value nested.
+    assert!(alone.report.compiled_html.contains(">Scene A<"));
+    assert!(nested.report.compiled_html.contains(">Scene B<"));
+    // Without a host, the video's sound plays from 0.5 s to the card's end.
+    let a = tone_amplitude(&channel_slice(&alone.audio, 0, 0.6, 2.9), 660.0);
+    assert!(
+        (a - 0.25).abs() < 0.025,
+        "expected the card's video sound at amplitude 0.25 alone, saw {a:.4}"
+    );
+}
+
+#[test]
+fn a_bad_playback_rate_names_the_video() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("video-loop-hold").join("counter.mp4"),
+        dir.path().join("counter.mp4"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        r#"<div data-composition-id="r" data-width="320" data-height="180" data-duration="1">
+<video id="fast" src="counter.mp4" data-playback-rate="9" muted></video></div>"#,
+    )
+    .unwrap();
+    let err = hf::compile::compile(dir.path(), &Default::default()).unwrap_err();
+    let msg = err.to_string();
+    assert_eq!(err.exit_code(), 3, "{msg}");
+    assert!(
+        msg.contains("index.html")
+            && msg.contains("<video id=\"fast\"")
+            && msg.contains("data-playback-rate=\"9\" must lie in 0.1..=5"),
+        "expected the error to name the file, the element and the range, saw: {msg}"
+    );
+}
