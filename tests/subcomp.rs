@@ -102,3 +102,21 @@ fn a_sub_composition_file_renders_on_its_own_as_when_nested() {
         }
     });
 }
+
+#[test]
+fn each_host_passes_its_own_variable_values() {
+    let r = render_input(
+        "instance-variables",
+        &common::composition("instance-variables"),
+        |_| {},
+    );
+    // Per badge: the CSS-bound half, then the script-bound half.
+    for (x, want, how) in [
+        (40, Colour::Red, "host #a, var(--tint)"),
+        (120, Colour::Red, "host #a, getVariables()"),
+        (200, Colour::Blue, "host #b, var(--tint)"),
+        (280, Colour::Blue, "host #b, getVariables()"),
+    ] {
+        expect_colours(&r, how, (x, 60), 0..30, |_| want);
+    }
+}

@@ -92,3 +92,64 @@ fn place(out: &mut [f32], src: &[f32], clip: &AudioClip, total: usize) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    /// A stereo source whose left sample n is n (a ramp), so positions read
+    /// back directly.
+    fn ramp(frames: usize) -> Vec<f32> {
+        (0..frames).flat_map(|n| [n as f32, 0.0]).collect()
+    }
+
+    fn clip(media_start: f64, rate: f64, looping: bool, seconds: f64) -> AudioClip {
+        AudioClip {
+            id: "a".into(),
+            src: PathBuf::from("a.wav"),
+            start: 0.0,
+            duration: seconds,
+            media_start,
+            rate,
+            looping,
+            volume: 1.0,
+        }
+    }
+
+    fn left(out: &[f32], i: usize) -> f32 {
+        out[2 * i]
+    }
+
+    #[test]
+    fn rate_two_reads_every_other_sample_and_stops_at_the_end() {
+        let src = ramp(1000);
+        let mut out = vec![0.0; 2 * 1000];
+        place(&mut out, &src, &clip(0.0, 2.0, false, 1.0), 1000);
+        assert_eq!(left(&out, 10), 20.0);
+        assert_eq!(left(&out, 499), 998.0);
+        assert_eq!(left(&out, 600), 0.0, "past the source's end is silence");
+    }
+
+    #[test]
+    fn half_rate_interpolates_between_samples() {
+        let src = ramp(1000);
+        let mut out = vec![0.0; 2 * 100];
+        place(&mut out, &src, &clip(0.0, 0.5, false, 1.0), 100);
+        assert_eq!(left(&out, 10), 5.0);
+        assert_eq!(left(&out, 11), 5.5);
+    }
+
+    #[test]
+    fn looping_wraps_to_the_media_start() {
+        let rate = f64::from(AUDIO_RATE);
+        let src = ramp(300);
+        let mut out = vec![0.0; 2 * 1000];
+        // Media start at sample 100: 200 samples play, then again.
+        place(&mut out, &src, &clip(100.0 / rate, 1.0, true, 1.0), 1000);
+        assert_eq!(left(&out, 0), 100.0);
+        assert_eq!(left(&out, 199), 299.0);
+        assert_eq!(left(&out, 200), 100.0);
+        assert_eq!(left(&out, 450), 150.0);
+    }
+}

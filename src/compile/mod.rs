@@ -284,7 +284,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     let mut audio = Vec::new();
     let mut videos = Vec::new();
     let mut video_attrs = std::collections::HashMap::new();
-    for ((el_idx, pc), w) in pending.iter().zip(&windows) {
+    for (pos, (el_idx, pc)) in pending.iter().enumerate() {
+        let w = &windows[pos];
         let el = &found.elements[*el_idx];
         clips.push(Clip {
             id: pc.id.clone(),
@@ -308,11 +309,25 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             parent = found.elements[p].parent;
         }
         let (start, end) = media::cut(*w, &ancestors, duration);
+        // A looping clip without a duration runs to its parent's end; the
+        // compiled HTML states that end like any other.
+        if w.end.is_none() {
+            windows[pos].end = Some(end);
+        }
         let play = media::playback(el, &index)?;
         let id = pc.id.clone().unwrap_or_default();
+        let audible = el.tag == "audio" || media::video_is_audible(el, &info);
         if el.tag == "video" {
             let key = videos.len();
-            video_attrs.insert(*el_idx, (key, info.width, info.height));
+            video_attrs.insert(
+                *el_idx,
+                rewrite::VideoStamp {
+                    key,
+                    width: info.width,
+                    height: info.height,
+                    has_audio: audible,
+                },
+            );
             videos.push(VideoClip {
                 id: id.clone(),
                 key,
@@ -327,7 +342,6 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
                 source_size: (info.width, info.height),
             });
         }
-        let audible = el.tag == "audio" || media::video_is_audible(el, &info);
         if audible && !hidden && end > start {
             audio.push(media::audio_clip(&id, path, play, start, end));
         }

@@ -25,8 +25,21 @@ pub(super) struct Resolved<'a> {
     pub pending: &'a [(usize, PendingClip)],
     /// The resolved window of each clip in `pending`.
     pub windows: &'a [Window],
-    /// Video elements by scanned index: (key, source width, height).
-    pub videos: &'a HashMap<usize, (usize, u32, u32)>,
+    /// Video elements by scanned index.
+    pub videos: &'a HashMap<usize, VideoStamp>,
+}
+
+/// What the page is told about one `<video>`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct VideoStamp {
+    /// Names its frames.
+    pub key: usize,
+    /// Source picture width.
+    pub width: u32,
+    /// Source picture height.
+    pub height: u32,
+    /// Its sound is mixed.
+    pub has_audio: bool,
 }
 
 pub(super) fn rewrite(
@@ -78,8 +91,8 @@ pub(super) fn rewrite(
         let Some(pos) = pending.iter().position(|(i, _)| *i == idx) else {
             return Ok(());
         };
-        if let Some(&(key, width, height)) = videos.get(&idx) {
-            hand_video_to_hf(el, key, width, height)?;
+        if let Some(stamp) = videos.get(&idx) {
+            hand_video_to_hf(el, stamp)?;
         }
         let (_, clip) = &pending[pos];
         let w = windows[pos];
@@ -184,10 +197,14 @@ pub(super) fn rewrite(
 /// styles and whatever the page's animations do to it.
 fn hand_video_to_hf(
     el: &mut lol_html::html_content::Element<'_, '_>,
-    key: usize,
-    width: u32,
-    height: u32,
+    stamp: &VideoStamp,
 ) -> Result<(), lol_html::errors::AttributeNameError> {
+    let VideoStamp {
+        key,
+        width,
+        height,
+        has_audio,
+    } = *stamp;
     if let Some(src) = el.get_attribute("src") {
         el.set_attribute("data-hf-src", &src)?;
         el.remove_attribute("src");
@@ -200,6 +217,8 @@ fn hand_video_to_hf(
     }
     el.set_attribute("preload", "none")?;
     el.set_attribute("data-hf-video", &key.to_string())?;
+    // Whether hf mixes its sound, stated for the compiled-HTML check.
+    el.set_attribute("data-has-audio", if has_audio { "true" } else { "false" })?;
     // Without a source a video's intrinsic size is 300x150; the source's
     // own size keeps the layout the author saw in a browser.
     if el.get_attribute("width").is_none() && el.get_attribute("height").is_none() {
