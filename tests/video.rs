@@ -121,6 +121,21 @@ fn looping_and_held_videos_show_the_predicted_source_frames() {
         assert_blank(r, "#hold outside 0.5..3.5 s", k, (320, 0));
     }
     eprintln!("video-loop-hold: least PSNR against the predicted source frame {worst:.2} dB");
+    // Every video is muted and has no data-has-audio: nothing is mixed, so
+    // the output has no audio stream.
+    assert!(
+        r.audio.is_empty() && r.probe.audio_duration_s.is_none(),
+        "expected no audio from muted videos, saw {} samples",
+        r.audio.len()
+    );
+    assert_eq!(
+        r.report
+            .compiled_html
+            .matches("data-has-audio=\"false\"")
+            .count(),
+        3,
+        "expected the compiled HTML to state data-has-audio=\"false\" on all three videos"
+    );
 }
 
 #[test]
