@@ -337,6 +337,50 @@ fn cli_variables_flag_warns_on_undeclared_key_and_strict_exits_2() {
     assert!(lax_out.is_file(), "expected {} to exist", lax_out.display());
 }
 
+#[test]
+fn cli_variables_file_is_read_and_the_flag_wins_per_key() {
+    let dir = tempfile::tempdir().expect("cannot create a temp folder");
+    let file = dir.path().join("vars.json");
+    std::fs::write(&file, r##"{"accent": "#0000ff", "title": "FROM FILE"}"##)
+        .expect("cannot write vars.json");
+    let output = dir.path().join("out.mp4");
+    let compiled = dir.path().join("compiled.html");
+    let out = Command::new(HF)
+        .args(["render"])
+        .arg(fixture("variables-prod"))
+        .arg("-o")
+        .arg(&output)
+        .arg("--variables-file")
+        .arg(&file)
+        .args(["--variables", r#"{"title": "FROM FLAG"}"#, "--offline"])
+        .arg("--compiled-html")
+        .arg(&compiled)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("expected to start {HF}, saw: {e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr:\n{err}");
+    let html = std::fs::read_to_string(&compiled).expect("the compiled HTML was not written");
+    assert!(
+        html.contains(">FROM FLAG<") && !html.contains(">FROM FILE<"),
+        "expected --variables to win over --variables-file for \"title\""
+    );
+    // The accent comes from the file alone: var(--accent) and the scripted
+    // swatch are blue on the first frame.
+    let (_, frames) = hf::decode::decode_video(&output, &|i| i == 0)
+        .unwrap_or_else(|e| panic!("expected {} to decode, saw: {e}", output.display()));
+    let rgb = frames[0].1.to_rgb();
+    for (x, y) in [(140, 250), (350, 250)] {
+        let px = pixel(&rgb, x, y);
+        assert_eq!(
+            classify(px),
+            Colour::Blue,
+            "expected the file's accent (blue) at ({x},{y}), saw {}",
+            describe(px)
+        );
+    }
+}
+
 // ---- missing font --------------------------------------------------------
 
 #[test]
@@ -456,6 +500,29 @@ fn css_spinner_square_rotates_one_turn_per_second() {
     assert_no_problems(
         "css-spinner: the square is not at rotation 360 * (t mod 1) deg",
         &problems,
+    );
+}
+
+#[test]
+fn css_transition_started_by_a_timer_follows_composition_time() {
+    let r = render_fresh("css-transition", |_| {});
+    assert_shape(&r, (320, 240), 90);
+    let mut wrong = Vec::new();
+    for f in [0u64, 14, 15, 20, 30, 40, 45, 60, 89] {
+        let t = time_of(f, 30);
+        let want = 200.0 * ((t - 0.5) / 1.0).clamp(0.0, 1.0);
+        let seen = first_column(&r.rgb(f), 120, |p| classify(p) == Colour::White);
+        match seen {
+            Some(x) if (f64::from(x) - want).abs() <= 1.0 => {}
+            other => wrong.push(format!(
+                "frame {f}: left edge {other:?}, expected {want:.1}"
+            )),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the transitioning box is off:\n  {}",
+        wrong.join("\n  ")
     );
 }
 
