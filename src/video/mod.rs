@@ -88,7 +88,8 @@ impl VideoFrames {
 
 fn write_frames(clip: &VideoClip, needed: &BTreeSet<u64>, out: &Path) -> Result<u64> {
     let mut written = 0;
-    let info = crate::decode::decode_video_each(
+    let last = needed.last().copied().unwrap_or(0);
+    let decoded = crate::decode::decode_video_each(
         &clip.src,
         &|i| needed.contains(&i),
         &mut |index, frame| {
@@ -109,19 +110,113 @@ fn write_frames(clip: &VideoClip, needed: &BTreeSet<u64>, out: &Path) -> Result<
             )
             .map_err(|e| Error::media(&path, format!("cannot write a video frame: {e}")))?;
             written += 1;
+            // Nothing after the last needed frame is decoded: stopping the
+            // decode is how a short clip of a long source stays cheap.
+            if index == last {
+                return Err(Error::Cancelled);
+            }
             Ok(())
         },
-    )?;
+    );
+    match decoded {
+        Ok(_) | Err(Error::Cancelled) => {}
+        Err(e) => return Err(e),
+    }
     // The container's frame count can be an estimate: a frame the lookup
     // wants but the decoder never produced would show as a blank box.
-    if let Some(&missing) = needed.iter().find(|&&n| n >= info.video_frames) {
+    if written < needed.len() as u64 {
+        let missing = needed
+            .iter()
+            .find(|&&n| !out.join(format!("{n}.png")).is_file())
+            .copied()
+            .unwrap_or(last);
         return Err(Error::media(
             &clip.src,
             format!(
-                "<video id=\"{}\"> needs source frame {missing}, but only {} frames decode",
-                clip.id, info.video_frames
+                "<video id=\"{}\"> needs source frame {missing}, but the source does not \
+                 decode that far ({written} of {} needed frames decoded)",
+                clip.id,
+                needed.len()
             ),
         ));
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::testmedia;
+
+    /// `v.mp4` of the decode tests: 10 frames at 10 fps, 64x48.
+    fn clip(media_start: f64, end: f64, frames_claimed: u64) -> VideoClip {
+        VideoClip {
+            id: "v".into(),
+            key: 0,
+            src: testmedia::dir().join("v.mp4"),
+            start: 0.0,
+            end,
+            media_start,
+            rate: 1.0,
+            looping: false,
+            source_frames: frames_claimed,
+            source_fps: (10, 1),
+            source_size: (64, 48),
+        }
+    }
+
+    fn files(frames: &VideoFrames) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(frames.dir().join("0"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn writes_exactly_the_frames_shown_and_names_their_urls() {
+        // 1.5 s at 10 fps from media start 0.5 s: source frames 5..=9, then
+        // frame 9 holds.
+        let frames = VideoFrames::new(&[clip(0.5, 1.5, 10)], Fps::int(10), 15)
+            .unwrap()
+            .unwrap();
+        assert_eq!(frames.extract().unwrap(), 5);
+        assert_eq!(
+            files(&frames),
+            ["5.png", "6.png", "7.png", "8.png", "9.png"]
+        );
+        assert_eq!(
+            frames.shown_at(2),
+            vec![(0, format!("{URL_PREFIX}0/7.png"))]
+        );
+        assert_eq!(
+            frames.shown_at(14),
+            vec![(0, format!("{URL_PREFIX}0/9.png"))],
+            "the last frame holds"
+        );
+        assert_eq!(frames.shown_at(15), Vec::new(), "the clip ends at 1.5 s");
+    }
+
+    #[test]
+    fn stops_decoding_after_the_last_needed_frame() {
+        // Only source frames 0..=2 are shown: the decode stops there.
+        let frames = VideoFrames::new(&[clip(0.0, 0.3, 10)], Fps::int(10), 10)
+            .unwrap()
+            .unwrap();
+        assert_eq!(frames.extract().unwrap(), 3);
+        assert_eq!(files(&frames), ["0.png", "1.png", "2.png"]);
+    }
+
+    #[test]
+    fn a_source_shorter_than_its_header_claims_is_an_error_naming_the_frame() {
+        let frames = VideoFrames::new(&[clip(0.0, 2.0, 20)], Fps::int(10), 20)
+            .unwrap()
+            .unwrap();
+        let err = frames.extract().unwrap_err().to_string();
+        assert!(
+            err.contains("v.mp4") && err.contains("needs source frame 10"),
+            "{err}"
+        );
+    }
 }
