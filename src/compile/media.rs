@@ -63,6 +63,8 @@ pub struct VideoClip {
     pub source_fps: (i32, i32),
     /// Source picture size.
     pub source_size: (u32, u32),
+    /// The source's YUV uses the BT.601 matrix (else BT.709).
+    pub bt601: bool,
 }
 
 impl VideoClip {
@@ -282,6 +284,7 @@ mod tests {
             source_frames: 30,
             source_fps: (30, 1),
             source_size: (64, 36),
+            bt601: false,
         }
     }
 

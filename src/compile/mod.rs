@@ -340,6 +340,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
                 source_frames: info.video_frames,
                 source_fps: info.frame_rate,
                 source_size: (info.width, info.height),
+                bt601: info.bt601,
             });
         }
         if audible && !hidden && end > start {

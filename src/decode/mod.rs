@@ -45,6 +45,10 @@ pub struct MediaInfo {
     pub audio_sample_rate: Option<u32>,
     /// Channel count of the first audio stream.
     pub audio_channels: Option<u16>,
+    /// The video's YUV was made with the BT.601 matrix: tagged so (470BG,
+    /// SMPTE 170M, FCC), or untagged and under 720 lines, as FFmpeg and
+    /// browsers assume. Otherwise BT.709.
+    pub bt601: bool,
 }
 
 impl MediaInfo {
@@ -163,18 +167,26 @@ pub(crate) fn stream_info(input: &Input) -> MediaInfo {
         audio_duration_s: None,
         audio_sample_rate: None,
         audio_channels: None,
+        bt601: false,
     };
     let container_s = (input.duration() > 0)
         .then(|| input.duration() as f64 / f64::from(ffmpeg::ffi::AV_TIME_BASE));
     if let Some(stream) = input.streams().best(Type::Video) {
         let params = stream.parameters();
         // SAFETY: AVCodecParameters of an open stream; plain field reads.
-        let (w, h) = unsafe {
+        let (w, h, space) = unsafe {
             let p = params.as_ptr();
-            ((*p).width, (*p).height)
+            ((*p).width, (*p).height, (*p).color_space)
         };
         info.width = w.max(0) as u32;
         info.height = h.max(0) as u32;
+        info.bt601 = match ffmpeg::util::color::Space::from(space) {
+            ffmpeg::util::color::Space::BT470BG
+            | ffmpeg::util::color::Space::SMPTE170M
+            | ffmpeg::util::color::Space::FCC => true,
+            ffmpeg::util::color::Space::Unspecified => info.height > 0 && info.height < 720,
+            _ => false,
+        };
         let rate = stream.avg_frame_rate();
         info.frame_rate = (rate.numerator(), rate.denominator());
         info.video_duration_s = stream_seconds(stream.duration(), stream.time_base());

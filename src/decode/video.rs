@@ -48,12 +48,21 @@ impl YuvFrame {
     /// output and the goldens use), nearest-neighbour chroma. For reports
     /// and SSIM, not for scoring: PSNR is computed on the YUV planes.
     pub fn to_rgb(&self) -> RgbImage {
-        // Y' scale 255/219, chroma scale 255/224; Kr = 0.2126, Kb = 0.0722.
+        self.to_rgb_with(false)
+    }
+
+    /// Convert to RGB with the BT.601 matrix when `bt601`, else BT.709
+    /// (both limited range): a source video's frames are read with the
+    /// matrix they were made with (see `MediaInfo::bt601`).
+    pub fn to_rgb_with(&self, bt601: bool) -> RgbImage {
+        // Y' scale 255/219, chroma scale 255/224, from Kr and Kb:
+        // BT.709 Kr = 0.2126, Kb = 0.0722; BT.601 Kr = 0.299, Kb = 0.114.
         const YS: f32 = 1.164_383_6;
-        const RV: f32 = 1.792_741_1;
-        const GU: f32 = 0.213_248_6;
-        const GV: f32 = 0.532_909_3;
-        const BU: f32 = 2.112_401_8;
+        let (rv, gu, gv, bu) = if bt601 {
+            (1.596_026_8, 0.391_762_3, 0.812_967_6, 2.017_232_1)
+        } else {
+            (1.792_741_1, 0.213_248_6, 0.532_909_3, 2.112_401_8)
+        };
         let cw = self.chroma_width() as usize;
         let mut img = RgbImage::new(self.width, self.height);
         for (x, y, px) in img.enumerate_pixels_mut() {
@@ -65,9 +74,9 @@ impl YuvFrame {
             let l = YS * luma;
             let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
             px.0 = [
-                clamp(l + RV * cr),
-                clamp(l - GU * cb - GV * cr),
-                clamp(l + BU * cb),
+                clamp(l + rv * cr),
+                clamp(l - gu * cb - gv * cr),
+                clamp(l + bu * cb),
             ];
         }
         img

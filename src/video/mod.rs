@@ -94,7 +94,7 @@ fn write_frames(clip: &VideoClip, needed: &BTreeSet<u64>, out: &Path) -> Result<
         &|i| needed.contains(&i),
         &mut |index, frame| {
             let path: PathBuf = out.join(format!("{index}.png"));
-            let rgb = frame.to_rgb();
+            let rgb = frame.to_rgb_with(clip.bt601);
             let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
             let writer = std::io::BufWriter::new(file);
             image::codecs::png::PngEncoder::new_with_quality(
@@ -162,6 +162,7 @@ mod tests {
             source_frames: frames_claimed,
             source_fps: (10, 1),
             source_size: (64, 48),
+            bt601: false,
         }
     }
 
@@ -218,5 +219,38 @@ mod tests {
             err.contains("v.mp4") && err.contains("needs source frame 10"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn frames_are_read_with_the_matrix_the_source_was_made_with() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, matrix, tag) in [
+            ("601.mp4", "bt601", "smpte170m"),
+            ("709.mp4", "bt709", "bt709"),
+        ] {
+            testmedia::ffmpeg(
+                dir.path(),
+                &format!(
+                    "-f lavfi -i color=c=0xff8000:s=64x48:r=10:d=0.3 \
+                     -vf scale=out_color_matrix={matrix}:out_range=tv,format=yuv420p \
+                     -colorspace {tag} -c:v libx264 -qp 0 {name}"
+                ),
+            );
+            let src = dir.path().join(name);
+            let info = crate::decode::probe(&src).unwrap();
+            assert_eq!(info.bt601, matrix == "bt601", "{name}: {info:?}");
+            let mut c = clip(0.0, 0.1, 3);
+            c.src = src;
+            c.bt601 = info.bt601;
+            let frames = VideoFrames::new(&[c], Fps::int(10), 1).unwrap().unwrap();
+            frames.extract().unwrap();
+            let png = image::open(frames.dir().join("0/0.png")).unwrap().to_rgb8();
+            let [r, g, b] = png.get_pixel(32, 24).0;
+            let near = |a: u8, e: u8| a.abs_diff(e) <= 3;
+            assert!(
+                near(r, 255) && near(g, 128) && near(b, 0),
+                "{name}: expected orange (255, 128, 0), saw ({r}, {g}, {b})"
+            );
+        }
     }
 }

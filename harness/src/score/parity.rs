@@ -44,6 +44,7 @@ mod tests {
             audio_duration_s: audio,
             audio_sample_rate: audio.map(|_| 48_000),
             audio_channels: audio.map(|_| 2),
+            bt601: false,
         }
     }
 
