@@ -78,9 +78,11 @@ fn assert_shows(
         "{what}: output frame {k} should show source frame {want}, but PSNR is {p:.2} dB \
          (< {MIN_PSNR} dB)"
     );
+    let mut neighbours = Vec::new();
     for other in [want.wrapping_sub(1), want + 1] {
         if let Some(f) = src.get(other) {
             let q = region_psnr(out, at, f);
+            neighbours.push(format!("{other}: {q:.2} dB"));
             assert!(
                 p > q + 3.0,
                 "{what}: output frame {k} should show source frame {want} ({p:.2} dB), \
@@ -88,6 +90,11 @@ fn assert_shows(
             );
         }
     }
+    eprintln!(
+        "{what} frame {k} (t = {:.3} s): source frame {want} at {p:.2} dB (neighbours {})",
+        k as f64 / 30.0,
+        neighbours.join(", ")
+    );
     p
 }
 
