@@ -120,3 +120,26 @@ fn each_host_passes_its_own_variable_values() {
         expect_colours(&r, how, (x, 60), 0..30, |_| want);
     }
 }
+
+#[test]
+fn a_host_without_a_duration_lasts_as_long_as_its_child_timeline() {
+    let r = render_input(
+        "host-timeline-length",
+        &common::composition("host-timeline-length"),
+        |_| {},
+    );
+    expect_colours(&r, "child box", (20, 20), 0..90, |f| {
+        if (15..45).contains(&f) {
+            Colour::Red
+        } else {
+            Colour::Black
+        }
+    });
+    expect_colours(&r, "child flag", (80, 20), 0..90, |f| {
+        if (23..45).contains(&f) {
+            Colour::White
+        } else {
+            Colour::Black
+        }
+    });
+}

@@ -208,8 +208,20 @@
       if (el.getAttribute("data-composition-id") === cfg.id && timed.rootSeen !== true) { timed.rootSeen = true; return; }
       var s = parseFloat(el.getAttribute("data-start"));
       var e = parseFloat(el.getAttribute("data-end"));
-      timed.push({ el: el, start: isFinite(s) ? s : 0, end: isFinite(e) ? e : Infinity });
+      timed.push({ el: el, start: isFinite(s) ? s : 0, end: isFinite(e) ? e : hostEnd(el, isFinite(s) ? s : 0) });
     });
+  }
+  // A nested composition's host without a duration shows for as long as
+  // the child's timeline runs on the host's clock; any other clip without
+  // one stays until its parent's end.
+  function hostEnd(el, start) {
+    var id = el.getAttribute("data-composition-id");
+    var tl = id && id !== cfg.id ? registered()[id] : null;
+    if (!tl || typeof tl.totalDuration !== "function") return Infinity;
+    var pbs = parseFloat(el.getAttribute("data-playback-start")) || 0;
+    var rate = parseFloat(el.getAttribute("data-playback-rate")) || 1;
+    var len = (tl.totalDuration() - pbs) / rate;
+    return len > 0 ? start + len : Infinity;
   }
   function syncVisibility(t) {
     if (!timed) collectTimed();
