@@ -273,3 +273,39 @@ fn a_bad_playback_rate_names_the_video() {
         "expected the error to name the file, the element and the range, saw: {msg}"
     );
 }
+
+#[test]
+fn a_media_clip_without_a_duration_lasts_the_rest_of_its_source_even_when_looping() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("video-loop-hold").join("counter.mp4"),
+        dir.path().join("counter.mp4"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        r#"<div data-composition-id="d" data-width="320" data-height="180" data-duration="4" data-no-timeline>
+<video id="plain" src="counter.mp4" data-start="1" data-media-start="0.5" muted></video>
+<video id="looping" src="counter.mp4" loop data-start="1" data-media-start="0.5" muted></video>
+<video id="slow" src="counter.mp4" data-start="1" data-playback-rate="0.5" muted></video>
+<video id="long" src="counter.mp4" loop data-start="1" data-duration="2" muted></video></div>"#,
+    )
+    .unwrap();
+    let comp = hf::compile::compile(dir.path(), &Default::default())
+        .unwrap_or_else(|e| panic!("expected the composition to compile, saw: {e}"));
+    let ends: Vec<(String, f64)> = comp.videos.iter().map(|v| (v.id.clone(), v.end)).collect();
+    let want = [
+        ("plain", 1.5),
+        ("looping", 1.5),
+        ("slow", 3.0),
+        ("long", 3.0),
+    ];
+    for ((id, end), (want_id, want_end)) in ends.iter().zip(want) {
+        assert_eq!(id, want_id);
+        assert!(
+            (end - want_end).abs() < 1e-9,
+            "expected #{id} to end at {want_end} s, saw {end} s"
+        );
+    }
+    assert!(comp.html.contains(r#"id="looping""#) && comp.html.contains(r#"data-end="1.5""#));
+}

@@ -210,23 +210,17 @@ pub fn probe_source(dir: &Path, index: &Path, el: &ScannedElement) -> Result<(Pa
 }
 
 /// The clip length of a media element without `data-duration`: what is
-/// left of the source after its media start, at its rate. A looping
-/// element has no natural end (None: it runs until its parent's end).
-pub fn natural_duration(
-    el: &ScannedElement,
-    index: &Path,
-    info: &MediaInfo,
-) -> Result<Option<f64>> {
+/// left of the source after its media start, at its rate. `loop` does not
+/// lengthen it, as in the reference format: looping shows only when an
+/// authored `data-duration` is longer than the source.
+pub fn natural_duration(el: &ScannedElement, index: &Path, info: &MediaInfo) -> Result<f64> {
     let play = playback(el, index)?;
-    if play.looping {
-        return Ok(None);
-    }
     let len = if el.tag == "video" {
         info.video_duration_s
     } else {
         info.audio_duration_s.unwrap_or(0.0)
     };
-    Ok(Some((len - play.media_start) / play.rate))
+    Ok((len - play.media_start) / play.rate)
 }
 
 /// Build the audio clip of an element playing in `window` (already cut by

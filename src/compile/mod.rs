@@ -240,7 +240,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         if is_media {
             let (path, info) = media::probe_source(&dir, &index, el)?;
             if duration.is_none() {
-                duration = media::natural_duration(el, &index, &info)?;
+                duration = Some(media::natural_duration(el, &index, &info)?);
             }
             probed.insert(i, (path, info));
         }
@@ -284,8 +284,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     let mut audio = Vec::new();
     let mut videos = Vec::new();
     let mut video_attrs = std::collections::HashMap::new();
-    for (pos, (el_idx, pc)) in pending.iter().enumerate() {
-        let w = &windows[pos];
+    for ((el_idx, pc), w) in pending.iter().zip(&windows) {
         let el = &found.elements[*el_idx];
         clips.push(Clip {
             id: pc.id.clone(),
@@ -309,11 +308,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             parent = found.elements[p].parent;
         }
         let (start, end) = media::cut(*w, &ancestors, duration);
-        // A looping clip without a duration runs to its parent's end; the
-        // compiled HTML states that end like any other.
-        if w.end.is_none() {
-            windows[pos].end = Some(end);
-        }
+
         let play = media::playback(el, &index)?;
         let id = pc.id.clone().unwrap_or_default();
         let audible = el.tag == "audio" || media::video_is_audible(el, &info);
