@@ -17,7 +17,9 @@ OUT=${OUT:-/tmp/hf-peer-compare/$FIX}
 mkdir -p "$OUT"
 SRC=$OUT/peer-src; rm -rf "$SRC"; cp -a "fixtures/$FIX/src" "$SRC"
 cp tools/npm/node_modules/gsap/dist/gsap.min.js "$SRC/gsap.min.js"
-sed -i -E 's#https://cdn\.jsdelivr\.net/npm/gsap@[^"]*/dist/gsap\.min\.js#gsap.min.js#g' "$SRC/index.html"
+# Every HTML file: sub-composition files load GSAP too (paths resolve from
+# the project folder, so the same relative name works in them).
+find "$SRC" -name '*.html' -exec sed -i -E 's#https://cdn\.jsdelivr\.net/npm/gsap@[^"]*/dist/gsap\.min\.js#gsap.min.js#g' {} +
 frames() { ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$1"; }
 printf '%-6s %4s %8s %8s %10s\n' who run wall_s fps peak_rss_mib
 for i in $(seq 1 "$RUNS"); do
