@@ -137,7 +137,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             dir = project;
         }
     }
-    let source = subcomp::inline(&source, &dir, &index)?;
+    let (source, mut warnings) = subcomp::inline(&source, &dir, &index)?;
     let found = scan::scan(&source)
         .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
     let err = |el: Option<&ScannedElement>, msg: String| {
@@ -353,13 +353,14 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         Some(raw) => variables::parse_declarations(raw).map_err(|m| err(Some(root), m))?,
         None => Vec::new(),
     };
-    let (values, warnings) =
+    let (values, variable_warnings) =
         variables::resolve(&decls, opts.variables.as_ref(), opts.strict_variables).map_err(
             |message| Error::Input {
                 what: "--variables".into(),
                 message,
             },
         )?;
+    warnings.extend(variable_warnings);
     let values_json = serde_json::Value::Object(values.clone());
     let config = RuntimeConfig {
         id: id.as_str(),

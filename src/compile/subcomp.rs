@@ -87,9 +87,13 @@ fn scope_styles(html: &str, id: &str) -> std::result::Result<String, String> {
 }
 
 /// Inline every `data-composition-src` host of `html`, whose paths are
-/// relative to `dir` (the composition folder).
-pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<String> {
+/// relative to `dir` (the composition folder). Also returns warnings: a
+/// file without its own root element (`data-composition-id` equal to the
+/// host's) renders in hf, but the reference renderer would not seek its
+/// timeline, so the author hears of it.
+pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<String>)> {
     let mut current = html.to_owned();
+    let warnings: RefCell<Vec<String>> = RefCell::new(Vec::new());
     for _ in 0..MAX_DEPTH {
         let failure: RefCell<Option<Error>> = RefCell::new(None);
         let inlined = RefCell::new(0usize);
@@ -101,7 +105,19 @@ pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<String> {
                     let id = el.get_attribute("data-composition-id").unwrap_or_default();
                     let describe = format!("<{} data-composition-src=\"{src}\">", el.tag_name());
                     match load(dir, &src, &id) {
-                        Ok(content) => {
+                        Ok((content, has_root)) => {
+                            if !has_root {
+                                let w = format!(
+                                    "{src} has no root element with data-composition-id=\"{id}\" \
+                                     (and data-width, data-height, data-duration) inside its \
+                                     <template>; hf renders it, but HyperFrames would not seek \
+                                     its timeline"
+                                );
+                                let mut ws = warnings.borrow_mut();
+                                if !ws.contains(&w) {
+                                    ws.push(w);
+                                }
+                            }
                             el.set_inner_content(&content, ContentType::Html);
                             el.remove_attribute("data-composition-src");
                             el.set_attribute("data-composition-file", &src)?;
@@ -125,7 +141,7 @@ pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<String> {
             return Err(e);
         }
         if inlined.into_inner() == 0 {
-            return Ok(next);
+            return Ok((next, warnings.into_inner()));
         }
         current = next;
     }
@@ -138,7 +154,9 @@ pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<String> {
     ))
 }
 
-fn load(dir: &Path, src: &str, id: &str) -> std::result::Result<String, String> {
+/// The file's content, styles scoped to the host, and whether it has its
+/// own root element.
+fn load(dir: &Path, src: &str, id: &str) -> std::result::Result<(String, bool), String> {
     if id.trim().is_empty() {
         return Err("a data-composition-src host needs a data-composition-id matching the file's composition".into());
     }
@@ -155,7 +173,11 @@ fn load(dir: &Path, src: &str, id: &str) -> std::result::Result<String, String> 
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let body = unwrap_template(&text)?;
-    scope_styles(&body, id)
+    let has_root = super::scan::scan(&body)?.elements.iter().any(|e| {
+        e.attr("data-composition-id").map(str::trim) == Some(id.trim())
+            && e.attr("data-duration").is_some()
+    });
+    Ok((scope_styles(&body, id)?, has_root))
 }
 
 #[cfg(test)]
@@ -176,7 +198,15 @@ mod tests {
         )
         .unwrap();
         let html = r#"<div data-composition-id="a" data-composition-src="a.html" data-start="1" data-duration="2"></div>"#;
-        let out = inline(html, dir.path(), &dir.path().join("index.html")).unwrap();
+        let (out, warnings) = inline(html, dir.path(), &dir.path().join("index.html")).unwrap();
+        assert_eq!(
+            warnings.len(),
+            2,
+            "neither file has its own root: {warnings:?}"
+        );
+        assert!(
+            warnings[0].contains("a.html") && warnings[0].contains("data-composition-id=\"a\"")
+        );
         assert!(out.contains(r#"<p id="deep">hi</p>"#), "{out}");
         assert!(
             out.contains(r#"@scope ([data-composition-id="a"])"#),
