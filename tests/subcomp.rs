@@ -143,3 +143,41 @@ fn a_host_without_a_duration_lasts_as_long_as_its_child_timeline() {
         }
     });
 }
+
+#[test]
+fn a_host_plays_its_child_from_its_playback_start_at_its_rate() {
+    let r = render_input(
+        "host-playback",
+        &common::composition("host-playback"),
+        |_| {},
+    );
+    // Local time L = 0.5 + (t - 1) * 2 inside the host's 1.0..2.5 s window.
+    let mut wrong = Vec::new();
+    for f in 0..90u64 {
+        let t = f as f64 / 30.0;
+        let seen = common::first_column(&r.rgb(f), 30, |p| classify(p) == Colour::White);
+        let want = (30..75)
+            .contains(&f)
+            .then(|| 100.0 * (0.5 + (t - 1.0) * 2.0).min(2.0));
+        let ok = match (seen, want) {
+            (Some(x), Some(w)) => (f64::from(x) - w).abs() <= 1.0,
+            (None, None) => true,
+            _ => false,
+        };
+        if !ok {
+            wrong.push(format!("frame {f}: mover at {seen:?}, expected {want:?}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "the mover is off:\n  {}",
+        wrong.join("\n  ")
+    );
+    expect_colours(&r, "child clip #late", (20, 120), 0..90, |f| {
+        if (45..53).contains(&f) {
+            Colour::Green
+        } else {
+            Colour::Black
+        }
+    });
+}

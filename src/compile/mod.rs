@@ -258,33 +258,62 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         let el = &found.elements[pending[e.clip].0];
         err(Some(el), e.message)
     })?;
-    // Clips inside a nested composition are timed on its clock: shift
-    // them by their host's start (hosts come first in document order).
+    // Clips inside a nested composition are timed on its clock: local time
+    // L is absolute time hostStart + (L - playbackStart) / rate, rates
+    // multiplying down the nesting (hosts come first in document order,
+    // so each host's own window is absolute before its children's).
     let position: std::collections::HashMap<usize, usize> = pending
         .iter()
         .enumerate()
         .map(|(pos, (el, _))| (*el, pos))
         .collect();
+    // The clock each clip runs on (root: identity), and the clock a host
+    // gives its children.
+    let mut clock_of = vec![timing::Clock::ROOT; pending.len()];
+    let mut child_clock = vec![None; pending.len()];
     for pos in 0..pending.len() {
-        let mut parent = found.elements[pending[pos].0].parent;
+        let el = &found.elements[pending[pos].0];
+        let mut parent = el.parent;
         while let Some(p) = parent {
             if p != root_idx && found.elements[p].attr("data-composition-id").is_some() {
                 break;
             }
             parent = found.elements[p].parent;
         }
-        if let Some(host) = parent.and_then(|p| position.get(&p)) {
-            let offset = windows[*host].start;
-            windows[pos].start += offset;
-            windows[pos].end = windows[pos].end.map(|e| e + offset);
+        if let Some(&host) = parent.and_then(|p| position.get(&p)) {
+            let clock = child_clock[host].unwrap_or(timing::Clock::ROOT);
+            clock_of[pos] = clock;
+            windows[pos] = clock.window(windows[pos]);
+        }
+        if el.attr("data-composition-id").is_some() {
+            let bad = |m: String| err(Some(el), m);
+            let pbs = media::number_attr(el, "data-playback-start", 0.0).map_err(bad)?;
+            let rate = media::number_attr(el, "data-playback-rate", 1.0).map_err(bad)?;
+            if !media::RATE_RANGE.contains(&rate) {
+                return Err(bad(format!(
+                    "data-playback-rate=\"{rate}\" must lie in {}..={}",
+                    media::RATE_RANGE.start(),
+                    media::RATE_RANGE.end()
+                )));
+            }
+            child_clock[pos] = Some(timing::Clock {
+                origin: windows[pos].start,
+                local_origin: pbs,
+                rate: rate * clock_of[pos].rate,
+            });
         }
     }
+    let host_rates: std::collections::HashMap<usize, f64> = child_clock
+        .iter()
+        .enumerate()
+        .filter_map(|(pos, c)| c.map(|c| (pending[pos].0, c.rate)))
+        .collect();
 
     let mut clips = Vec::new();
     let mut audio = Vec::new();
     let mut videos = Vec::new();
     let mut video_attrs = std::collections::HashMap::new();
-    for ((el_idx, pc), w) in pending.iter().zip(&windows) {
+    for (pos, ((el_idx, pc), w)) in pending.iter().zip(&windows).enumerate() {
         let el = &found.elements[*el_idx];
         clips.push(Clip {
             id: pc.id.clone(),
@@ -309,7 +338,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         }
         let (start, end) = media::cut(*w, &ancestors, duration);
 
-        let play = media::playback(el, &index)?;
+        let mut play = media::playback(el, &index)?;
+        play.rate *= clock_of[pos].rate;
         let id = pc.id.clone().unwrap_or_default();
         let audible = el.tag == "audio" || media::video_is_audible(el, &info);
         if el.tag == "video" {
@@ -380,6 +410,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             pending: &pending,
             windows: &windows,
             videos: &video_attrs,
+            host_rates: &host_rates,
         },
         &config,
         &values,

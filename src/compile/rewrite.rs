@@ -27,6 +27,9 @@ pub(super) struct Resolved<'a> {
     pub windows: &'a [Window],
     /// Video elements by scanned index.
     pub videos: &'a HashMap<usize, VideoStamp>,
+    /// Nested-composition hosts by scanned index: the rate of the clock
+    /// they give their children (their own rate times their hosts').
+    pub host_rates: &'a HashMap<usize, f64>,
 }
 
 /// What the page is told about one `<video>`.
@@ -54,6 +57,7 @@ pub(super) fn rewrite(
         pending,
         windows,
         videos,
+        host_rates,
     } = *resolved;
     let config_json = serde_json::to_string(config).map_err(|e| e.to_string())?;
     // `</script>` inside JSON strings would end the tag early.
@@ -93,6 +97,11 @@ pub(super) fn rewrite(
         };
         if let Some(stamp) = videos.get(&idx) {
             hand_video_to_hf(el, stamp)?;
+        }
+        // The runtime seeks a child timeline at this rate: with nested
+        // rates, more than the host's own data-playback-rate.
+        if let Some(rate) = host_rates.get(&idx).filter(|r| (**r - 1.0).abs() > 1e-12) {
+            el.set_attribute("data-hf-clock-rate", &fmt_secs(*rate))?;
         }
         let (_, clip) = &pending[pos];
         let w = windows[pos];

@@ -214,12 +214,18 @@
   // A nested composition's host without a duration shows for as long as
   // the child's timeline runs on the host's clock; any other clip without
   // one stays until its parent's end.
+  // The rate a host's child clock runs at: compile stamps the product of
+  // the rates down the nesting; otherwise the host's own.
+  function clockRate(host) {
+    return parseFloat(host.getAttribute("data-hf-clock-rate")) ||
+      parseFloat(host.getAttribute("data-playback-rate")) || 1;
+  }
   function hostEnd(el, start) {
     var id = el.getAttribute("data-composition-id");
     var tl = id && id !== cfg.id ? registered()[id] : null;
     if (!tl || typeof tl.totalDuration !== "function") return Infinity;
     var pbs = parseFloat(el.getAttribute("data-playback-start")) || 0;
-    var rate = parseFloat(el.getAttribute("data-playback-rate")) || 1;
+    var rate = clockRate(el);
     var len = (tl.totalDuration() - pbs) / rate;
     return len > 0 ? start + len : Infinity;
   }
@@ -269,7 +275,7 @@
         if (host) {
           var hs = parseFloat(host.getAttribute("data-start")) || 0;
           var pbs = parseFloat(host.getAttribute("data-playback-start")) || 0;
-          var rate = parseFloat(host.getAttribute("data-playback-rate")) || 1;
+          var rate = clockRate(host);
           local = pbs + Math.max(0, t - hs) * rate;
         }
       }

@@ -106,6 +106,41 @@ pub struct Window {
     pub end: Option<f64>,
 }
 
+/// A nested composition's clock: local time `L` is absolute time
+/// `origin + (L - local_origin) / rate`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Clock {
+    /// Absolute time of the host's start.
+    pub origin: f64,
+    /// Local time at the host's start (its `data-playback-start`).
+    pub local_origin: f64,
+    /// Local seconds per absolute second (the product of the rates of the
+    /// hosts it is nested in).
+    pub rate: f64,
+}
+
+impl Clock {
+    /// The top-level clock: local time is absolute time.
+    pub const ROOT: Clock = Clock {
+        origin: 0.0,
+        local_origin: 0.0,
+        rate: 1.0,
+    };
+
+    /// Absolute time of local time `local`.
+    pub fn absolute(&self, local: f64) -> f64 {
+        self.origin + (local - self.local_origin) / self.rate
+    }
+
+    /// A window authored on this clock, in absolute time.
+    pub fn window(&self, w: Window) -> Window {
+        Window {
+            start: self.absolute(w.start),
+            end: w.end.map(|e| self.absolute(e)),
+        }
+    }
+}
+
 /// Why resolution failed, with the index of the clip at fault.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimingError {
