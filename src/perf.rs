@@ -49,6 +49,10 @@ pub struct CaptureAttempt {
 pub struct PerFrame {
     /// `__hf.seek(t)` round trip.
     pub seek_ms: f64,
+    /// Waiting for the video stage to write a frame the next seek shows
+    /// (it runs beside capture).
+    #[serde(default)]
+    pub video_wait_ms: f64,
     /// The plain BeginFrame that asks Chrome whether anything changed.
     pub damage_check_ms: f64,
     /// The BeginFrame that draws and returns the JPEG (incl. transfer).

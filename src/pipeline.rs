@@ -302,17 +302,6 @@ fn run_browser_stages<'scope>(
         });
         let clipped = mix.as_ref().map_or(0, |m| m.clipped);
 
-        events(Event::StageStarted {
-            stage: Stage::Video,
-        });
-        let video_ms = video
-            .join()
-            .map_err(|_| Error::media(&comp.index, "the video frame decoder panicked"))??;
-        events(Event::StageFinished {
-            stage: Stage::Video,
-            ms: video_ms,
-        });
-
         let (tx, rx) = mpsc::channel::<FrameMsg>(8 + 4 * plan.workers as usize);
         let (encoded_tx, encoded_rx) = watch::channel(0u64);
         let settings = EncodeSettings {
@@ -329,6 +318,12 @@ fn run_browser_stages<'scope>(
             .spawn(move || encode_loop(&temp, &settings, samples.as_deref(), rx, encoded_tx))
             .map_err(|e| Error::io("encoder thread", e))?;
 
+        if videos.is_some() {
+            // Extraction runs beside capture, which waits per frame.
+            events(Event::StageStarted {
+                stage: Stage::Video,
+            });
+        }
         events(Event::StageStarted {
             stage: Stage::Capture,
         });
@@ -351,6 +346,27 @@ fn run_browser_stages<'scope>(
         };
         let captured = capture::run(job, Some(probe.session)).await;
         let capture_ms = ms(t.elapsed());
+        if let (Err(_), Some(v)) = (&captured, videos) {
+            v.stop();
+        }
+        // A failed extraction explains a failed capture (a frame the page
+        // could not load), so its error comes first.
+        let video_ms = match video.join() {
+            Err(_) => {
+                return Err(Error::media(
+                    &comp.index,
+                    "the video frame decoder panicked",
+                ))
+            }
+            Ok(Err(Error::Cancelled)) if captured.is_err() => 0,
+            Ok(r) => r?,
+        };
+        if videos.is_some() {
+            events(Event::StageFinished {
+                stage: Stage::Video,
+                ms: video_ms,
+            });
+        }
         events(Event::StageFinished {
             stage: Stage::Capture,
             ms: capture_ms,
@@ -370,6 +386,7 @@ fn run_browser_stages<'scope>(
         let per = |d: Duration| d.as_secs_f64() * 1000.0 / n;
         let per_frame = crate::perf::PerFrame {
             seek_ms: per(capture.timings.seek),
+            video_wait_ms: per(capture.timings.video_wait),
             damage_check_ms: per(capture.timings.damage_check),
             screenshot_ms: per(capture.timings.screenshot),
             jpeg_decode_ms: per(enc.timings.jpeg_decode),

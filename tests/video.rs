@@ -309,3 +309,33 @@ fn a_media_clip_without_a_duration_lasts_the_rest_of_its_source_even_when_loopin
     }
     assert!(comp.html.contains(r#"id="looping""#) && comp.html.contains(r#"data-end="1.5""#));
 }
+
+#[test]
+fn a_source_that_stops_decoding_fails_the_render_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first 60 % of counter.mp4: the header still says 30 frames, but
+    // the data runs out part-way.
+    let full = std::fs::read(fixture("video-loop-hold").join("counter.mp4")).unwrap();
+    std::fs::write(dir.path().join("cut.mp4"), &full[..full.len() * 6 / 10]).unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        r#"<div data-composition-id="t" data-width="320" data-height="180" data-duration="1" data-no-timeline>
+<video id="cut" src="cut.mp4" muted></video></div>"#,
+    )
+    .unwrap();
+    let output = dir.path().join("out.mp4");
+    let mut opts = hf::RenderOptions::new(dir.path(), &output);
+    opts.offline = true;
+    let err = hf::render(&opts, &|_| {}).expect_err("a source that cannot be decoded must fail");
+    let msg = err.to_string();
+    assert_eq!(
+        err.exit_code(),
+        5,
+        "expected a media error (exit 5), saw: {msg}"
+    );
+    assert!(
+        msg.contains("cut.mp4"),
+        "expected the error to name cut.mp4, saw: {msg}"
+    );
+    assert!(!output.exists(), "expected no output after a failed render");
+}

@@ -198,7 +198,7 @@ async fn worker(
 ) -> Result<()> {
     let window = WINDOW_PER_WORKER * u64::from(workers);
     let mut last: Option<Arc<Vec<u8>>> = None;
-    let mut last_videos: Vec<(usize, String)> = Vec::new();
+    let mut last_videos: Vec<crate::video::Shown> = Vec::new();
     let mut encoded = job.encoded.clone();
     let result: Result<()> = async {
         for &f in frames {
@@ -220,6 +220,18 @@ async fn worker(
                 return Err(Error::Cancelled);
             }
             let videos = job.videos.map(|v| v.shown_at(f)).unwrap_or_default();
+            if let Some(frames) = job.videos {
+                // The video stage runs beside capture: wait for the frames
+                // this output frame shows.
+                let started = Instant::now();
+                while !videos.iter().all(|v| frames.ready(v)) {
+                    if stop.get() {
+                        return Ok(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+                session.timings.video_wait += started.elapsed();
+            }
             session.seek(f, job.fps.frame_time(f), &videos).await?;
             // Chrome's damage check does not see a video frame painted as a
             // CSS background (the image arrives after the check's style

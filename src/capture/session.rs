@@ -77,6 +77,8 @@ pub struct OpTimings {
     pub damage_check: Duration,
     /// Frames drawn with a screenshot.
     pub screenshot: Duration,
+    /// Waiting for the video stage to write a frame the seek shows.
+    pub video_wait: Duration,
 }
 
 impl OpTimings {
@@ -85,6 +87,7 @@ impl OpTimings {
         self.seek += o.seek;
         self.damage_check += o.damage_check;
         self.screenshot += o.screenshot;
+        self.video_wait += o.video_wait;
     }
 }
 
@@ -418,15 +421,17 @@ impl Session {
     }
 
     /// Move the page to composition time `t` (frame `frame`), and paint the
-    /// given `(video key, frame URL)` pairs into their `<video>` elements;
-    /// with videos, wait until every frame image has loaded.
-    pub async fn seek(&mut self, frame: u64, t: f64, videos: &[(usize, String)]) -> Result<()> {
+    /// given video frames into their `<video>` elements; with videos, wait
+    /// until every frame image has loaded.
+    pub async fn seek(&mut self, frame: u64, t: f64, videos: &[crate::video::Shown]) -> Result<()> {
         let started = Instant::now();
         let r = if videos.is_empty() {
             self.evaluate(&format!("window.__hf.seek({t:.9})"), false)
                 .await
         } else {
-            let list = serde_json::to_string(videos).unwrap_or_else(|_| "[]".into());
+            let pairs: Vec<(usize, &str)> =
+                videos.iter().map(|v| (v.key, v.url.as_str())).collect();
+            let list = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
             self.evaluate(&format!("window.__hf.seek({t:.9}, {list})"), true)
                 .await
         };

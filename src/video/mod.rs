@@ -1,12 +1,14 @@
 //! Video stage: decode, with FFmpeg, exactly the source frames the
-//! composition shows, and store them as JPEG files the capture stage
-//! serves to the page. Chrome never decodes or plays a `<video>`: before
+//! composition shows, and store them as PNG files the capture stage
+//! serves to the page. It runs beside capture: a worker waits only for the
+//! frames its next output frame shows. Chrome never decodes or plays a `<video>`: before
 //! each capture the runtime paints the frame hf chose, so every frame of
 //! the output shows the source frame predicted from media start, playback
 //! rate and looping, whatever the browser's media pipeline would do.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use image::ImageEncoder;
 
@@ -14,7 +16,7 @@ use crate::compile::VideoClip;
 use crate::config::Fps;
 use crate::error::{Error, Result};
 
-/// URL path prefix of extracted frames: `/__hf/video/<key>/<frame>.jpg`.
+/// URL path prefix of extracted frames: `/__hf/video/<key>/<frame>.png`.
 pub const URL_PREFIX: &str = "/__hf/video/";
 
 /// The extracted frames of one render, and the lookup from an output frame
@@ -25,6 +27,24 @@ pub struct VideoFrames {
     clips: Vec<VideoClip>,
     fps: Fps,
     total: u64,
+    /// Per clip: one past the highest source frame written. Frames are
+    /// written in source order, so every needed frame below it exists.
+    written_upto: Vec<AtomicU64>,
+    /// Extraction ended (finished or failed): nothing more will appear.
+    ended: AtomicBool,
+    /// Set to stop extraction early (capture failed or was cancelled).
+    stop: AtomicBool,
+}
+
+/// One video frame an output frame shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// The video's key (`data-hf-video`).
+    pub key: usize,
+    /// The source frame.
+    pub frame: u64,
+    /// Where the page loads it from.
+    pub url: String,
 }
 
 impl VideoFrames {
@@ -33,17 +53,35 @@ impl VideoFrames {
         self.dir.path()
     }
 
-    /// `(video key, frame URL)` for every video showing at output frame
-    /// `frame`: what the runtime paints before that frame is captured.
-    pub fn shown_at(&self, frame: u64) -> Vec<(usize, String)> {
+    /// Every video frame output frame `frame` shows: what the runtime
+    /// paints before that frame is captured.
+    pub fn shown_at(&self, frame: u64) -> Vec<Shown> {
         let t = self.fps.frame_time(frame);
         self.clips
             .iter()
             .filter_map(|c| {
-                c.source_frame_at(t)
-                    .map(|n| (c.key, format!("{URL_PREFIX}{}/{n}.png", c.key)))
+                c.source_frame_at(t).map(|n| Shown {
+                    key: c.key,
+                    frame: n,
+                    url: format!("{URL_PREFIX}{}/{n}.png", c.key),
+                })
             })
             .collect()
+    }
+
+    /// True once `shown`'s file is written, or once extraction has ended
+    /// (the page then asks anyway, and a missing file is an error there).
+    pub fn ready(&self, shown: &Shown) -> bool {
+        self.ended.load(Ordering::Acquire)
+            || self
+                .written_upto
+                .get(shown.key)
+                .is_some_and(|w| w.load(Ordering::Acquire) > shown.frame)
+    }
+
+    /// Ask a running [`VideoFrames::extract`] to stop soon.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -64,12 +102,22 @@ impl VideoFrames {
             clips: videos.to_vec(),
             fps,
             total,
+            written_upto: videos.iter().map(|_| AtomicU64::new(0)).collect(),
+            ended: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
         }))
     }
 
     /// Decode every source frame some output frame shows; returns how many
-    /// were written. Each video's source is decoded once, front to back.
+    /// were written. Each video's source is decoded once, front to back,
+    /// and [`VideoFrames::ready`] follows the progress.
     pub fn extract(&self) -> Result<u64> {
+        let result = self.extract_all();
+        self.ended.store(true, Ordering::Release);
+        result
+    }
+
+    fn extract_all(&self) -> Result<u64> {
         let mut written = 0;
         for clip in &self.clips {
             let needed: BTreeSet<u64> = (0..self.total)
@@ -80,13 +128,18 @@ impl VideoFrames {
             }
             let out = self.dir.path().join(clip.key.to_string());
             std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
-            written += write_frames(clip, &needed, &out)?;
+            written += write_frames(clip, &needed, &out, self)?;
         }
         Ok(written)
     }
 }
 
-fn write_frames(clip: &VideoClip, needed: &BTreeSet<u64>, out: &Path) -> Result<u64> {
+fn write_frames(
+    clip: &VideoClip,
+    needed: &BTreeSet<u64>,
+    out: &Path,
+    progress: &VideoFrames,
+) -> Result<u64> {
     let mut written = 0;
     let last = needed.last().copied().unwrap_or(0);
     let decoded = crate::decode::decode_video_each(
@@ -110,9 +163,10 @@ fn write_frames(clip: &VideoClip, needed: &BTreeSet<u64>, out: &Path) -> Result<
             )
             .map_err(|e| Error::media(&path, format!("cannot write a video frame: {e}")))?;
             written += 1;
+            progress.written_upto[clip.key].store(index + 1, Ordering::Release);
             // Nothing after the last needed frame is decoded: stopping the
             // decode is how a short clip of a long source stays cheap.
-            if index == last {
+            if index == last || progress.stop.load(Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
             Ok(())
@@ -121,6 +175,9 @@ fn write_frames(clip: &VideoClip, needed: &BTreeSet<u64>, out: &Path) -> Result<
     match decoded {
         Ok(_) | Err(Error::Cancelled) => {}
         Err(e) => return Err(e),
+    }
+    if progress.stop.load(Ordering::Relaxed) {
+        return Err(Error::Cancelled);
     }
     // The container's frame count can be an estimate: a frame the lookup
     // wants but the decoder never produced would show as a blank box.
@@ -187,13 +244,17 @@ mod tests {
             files(&frames),
             ["5.png", "6.png", "7.png", "8.png", "9.png"]
         );
+        let shown = |f| {
+            frames
+                .shown_at(f)
+                .into_iter()
+                .map(|s| (s.key, s.frame, s.url))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(2), vec![(0, 7, format!("{URL_PREFIX}0/7.png"))]);
         assert_eq!(
-            frames.shown_at(2),
-            vec![(0, format!("{URL_PREFIX}0/7.png"))]
-        );
-        assert_eq!(
-            frames.shown_at(14),
-            vec![(0, format!("{URL_PREFIX}0/9.png"))],
+            shown(14),
+            vec![(0, 9, format!("{URL_PREFIX}0/9.png"))],
             "the last frame holds"
         );
         assert_eq!(frames.shown_at(15), Vec::new(), "the clip ends at 1.5 s");
