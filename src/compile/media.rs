@@ -5,10 +5,12 @@
 //! Chrome never plays media: the audio stage mixes every audible clip and
 //! the video stage shows decoded frames in place of each `<video>`.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::scan::ScannedElement;
-use super::timing::Window;
+use super::rewrite::VideoStamp;
+use super::scan::{Scan, ScannedElement};
+use super::timing::{Clock, PendingClip, Window};
 use crate::decode::MediaInfo;
 use crate::error::{Error, Result};
 
@@ -259,6 +261,99 @@ pub fn cut(window: Window, ancestors: &[Window], total: f64) -> (f64, f64) {
         end = end.min(a.end.unwrap_or(total));
     }
     (start, end.max(start))
+}
+
+/// The timing compile resolved, as the media pass reads it.
+pub(super) struct Timed<'a> {
+    /// The read pass.
+    pub scan: &'a Scan,
+    /// Every clip: scanned element index and authored timing.
+    pub pending: &'a [(usize, PendingClip)],
+    /// Each clip's absolute window.
+    pub windows: &'a [Window],
+    /// Scanned element index to index in `pending`.
+    pub position: &'a HashMap<usize, usize>,
+    /// The clock each clip runs on.
+    pub clock_of: &'a [Clock],
+    /// The composition's length.
+    pub total: f64,
+}
+
+/// The media of a composition.
+pub(super) struct Media {
+    /// What the audio stage mixes.
+    pub audio: Vec<AudioClip>,
+    /// What the video stage decodes.
+    pub videos: Vec<VideoClip>,
+    /// What the rewrite writes on each `<video>`, by scanned index.
+    pub stamps: HashMap<usize, VideoStamp>,
+}
+
+/// Build the audio and video clips from every media element compile
+/// probed (`probed`: scanned index to source path and headers). Timed
+/// ancestors cut each window; `data-hidden` on the element or an ancestor
+/// hides and silences it; a clip's rate is multiplied by its clock's.
+pub(super) fn collect(
+    timed: &Timed<'_>,
+    mut probed: HashMap<usize, (PathBuf, MediaInfo)>,
+    index: &Path,
+) -> Result<Media> {
+    let mut media = Media {
+        audio: Vec::new(),
+        videos: Vec::new(),
+        stamps: HashMap::new(),
+    };
+    for (pos, ((el_idx, pc), w)) in timed.pending.iter().zip(timed.windows).enumerate() {
+        let Some((path, info)) = probed.remove(el_idx) else {
+            continue;
+        };
+        let el = &timed.scan.elements[*el_idx];
+        let mut ancestors = Vec::new();
+        let mut hidden = el.attr("data-hidden").is_some();
+        let mut parent = el.parent;
+        while let Some(p) = parent {
+            hidden |= timed.scan.elements[p].attr("data-hidden").is_some();
+            if let Some(&apos) = timed.position.get(&p) {
+                ancestors.push(timed.windows[apos]);
+            }
+            parent = timed.scan.elements[p].parent;
+        }
+        let (start, end) = cut(*w, &ancestors, timed.total);
+        let mut play = playback(el, index)?;
+        play.rate *= timed.clock_of[pos].rate;
+        let id = pc.id.clone().unwrap_or_default();
+        let audible = el.tag == "audio" || video_is_audible(el, &info);
+        if el.tag == "video" {
+            let key = media.videos.len();
+            media.stamps.insert(
+                *el_idx,
+                VideoStamp {
+                    key,
+                    width: info.width,
+                    height: info.height,
+                    has_audio: audible,
+                },
+            );
+            media.videos.push(VideoClip {
+                id: id.clone(),
+                key,
+                src: path.clone(),
+                start,
+                end: if hidden { start } else { end },
+                media_start: play.media_start,
+                rate: play.rate,
+                looping: play.looping,
+                source_frames: info.video_frames,
+                source_fps: info.frame_rate,
+                source_size: (info.width, info.height),
+                bt601: info.bt601,
+            });
+        }
+        if audible && !hidden && end > start {
+            media.audio.push(audio_clip(&id, path, play, start, end));
+        }
+    }
+    Ok(media)
 }
 
 #[cfg(test)]

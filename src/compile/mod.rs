@@ -7,12 +7,14 @@
 //! `data-hf-authored-start` when it was relative.
 
 pub mod media;
+mod nesting;
 mod rewrite;
 pub mod scan;
 pub mod subcomp;
 pub mod timing;
 pub mod variables;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -206,7 +208,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     let mut pending = Vec::new();
     let mut media_ids = Vec::new();
     let (mut n_audio, mut n_video) = (0, 0);
-    let mut probed = std::collections::HashMap::new();
+    let mut probed = HashMap::new();
     for (i, el) in found.elements.iter().enumerate() {
         if i == root_idx {
             continue;
@@ -258,120 +260,36 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         let el = &found.elements[pending[e.clip].0];
         err(Some(el), e.message)
     })?;
-    // Clips inside a nested composition are timed on its clock: local time
-    // L is absolute time hostStart + (L - playbackStart) / rate, rates
-    // multiplying down the nesting (hosts come first in document order,
-    // so each host's own window is absolute before its children's).
-    let position: std::collections::HashMap<usize, usize> = pending
+    let position: HashMap<usize, usize> = pending
         .iter()
         .enumerate()
         .map(|(pos, (el, _))| (*el, pos))
         .collect();
-    // The clock each clip runs on (root: identity), and the clock a host
-    // gives its children.
-    let mut clock_of = vec![timing::Clock::ROOT; pending.len()];
-    let mut child_clock = vec![None; pending.len()];
-    for pos in 0..pending.len() {
-        let el = &found.elements[pending[pos].0];
-        let mut parent = el.parent;
-        while let Some(p) = parent {
-            if p != root_idx && found.elements[p].attr("data-composition-id").is_some() {
-                break;
-            }
-            parent = found.elements[p].parent;
-        }
-        if let Some(&host) = parent.and_then(|p| position.get(&p)) {
-            let clock = child_clock[host].unwrap_or(timing::Clock::ROOT);
-            clock_of[pos] = clock;
-            windows[pos] = clock.window(windows[pos]);
-        }
-        if el.attr("data-composition-id").is_some() {
-            let bad = |m: String| err(Some(el), m);
-            let pbs = media::number_attr(el, "data-playback-start", 0.0).map_err(bad)?;
-            let rate = media::number_attr(el, "data-playback-rate", 1.0).map_err(bad)?;
-            if !media::RATE_RANGE.contains(&rate) {
-                return Err(bad(format!(
-                    "data-playback-rate=\"{rate}\" must lie in {}..={}",
-                    media::RATE_RANGE.start(),
-                    media::RATE_RANGE.end()
-                )));
-            }
-            child_clock[pos] = Some(timing::Clock {
-                origin: windows[pos].start,
-                local_origin: pbs,
-                rate: rate * clock_of[pos].rate,
-            });
-        }
-    }
-    let host_rates: std::collections::HashMap<usize, f64> = child_clock
-        .iter()
-        .enumerate()
-        .filter_map(|(pos, c)| c.map(|c| (pending[pos].0, c.rate)))
-        .collect();
+    let clocks = nesting::apply_clocks(&found, root_idx, &pending, &position, &mut windows)
+        .map_err(|(el, m)| err(Some(&found.elements[el]), m))?;
 
-    let mut clips = Vec::new();
-    let mut audio = Vec::new();
-    let mut videos = Vec::new();
-    let mut video_attrs = std::collections::HashMap::new();
-    for (pos, ((el_idx, pc), w)) in pending.iter().zip(&windows).enumerate() {
-        let el = &found.elements[*el_idx];
-        clips.push(Clip {
+    let clips = pending
+        .iter()
+        .zip(&windows)
+        .map(|((el, pc), w)| Clip {
             id: pc.id.clone(),
-            tag: el.tag.clone(),
+            tag: found.elements[*el].tag.clone(),
             start: w.start,
             end: w.end,
-        });
-        let Some((path, info)) = probed.remove(el_idx) else {
-            continue;
-        };
-        // Timed ancestors cut the window; `data-hidden` on the element or
-        // an ancestor silences and hides it.
-        let mut ancestors = Vec::new();
-        let mut hidden = el.attr("data-hidden").is_some();
-        let mut parent = el.parent;
-        while let Some(p) = parent {
-            hidden |= found.elements[p].attr("data-hidden").is_some();
-            if let Some(&apos) = position.get(&p) {
-                ancestors.push(windows[apos]);
-            }
-            parent = found.elements[p].parent;
-        }
-        let (start, end) = media::cut(*w, &ancestors, duration);
-
-        let mut play = media::playback(el, &index)?;
-        play.rate *= clock_of[pos].rate;
-        let id = pc.id.clone().unwrap_or_default();
-        let audible = el.tag == "audio" || media::video_is_audible(el, &info);
-        if el.tag == "video" {
-            let key = videos.len();
-            video_attrs.insert(
-                *el_idx,
-                rewrite::VideoStamp {
-                    key,
-                    width: info.width,
-                    height: info.height,
-                    has_audio: audible,
-                },
-            );
-            videos.push(VideoClip {
-                id: id.clone(),
-                key,
-                src: path.clone(),
-                start,
-                end: if hidden { start } else { end },
-                media_start: play.media_start,
-                rate: play.rate,
-                looping: play.looping,
-                source_frames: info.video_frames,
-                source_fps: info.frame_rate,
-                source_size: (info.width, info.height),
-                bt601: info.bt601,
-            });
-        }
-        if audible && !hidden && end > start {
-            audio.push(media::audio_clip(&id, path, play, start, end));
-        }
-    }
+        })
+        .collect();
+    let media = media::collect(
+        &media::Timed {
+            scan: &found,
+            pending: &pending,
+            windows: &windows,
+            position: &position,
+            clock_of: &clocks.clock_of,
+            total: duration,
+        },
+        probed,
+        &index,
+    )?;
 
     let declared = found
         .html_attrs
@@ -409,8 +327,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             root_idx,
             pending: &pending,
             windows: &windows,
-            videos: &video_attrs,
-            host_rates: &host_rates,
+            videos: &media.stamps,
+            host_rates: &clocks.host_rates,
         },
         &config,
         &values,
@@ -428,8 +346,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         dir,
         index,
         clips,
-        audio,
-        videos,
+        audio: media.audio,
+        videos: media.videos,
         html,
         variables: values,
         warnings,
