@@ -339,3 +339,28 @@ fn a_source_that_stops_decoding_fails_the_render_naming_the_file() {
     );
     assert!(!output.exists(), "expected no output after a failed render");
 }
+
+#[test]
+fn a_video_may_name_its_file_in_a_source_child() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("video-loop-hold").join("counter.mp4"),
+        dir.path().join("counter.mp4"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        r#"<div data-composition-id="s" data-width="320" data-height="180" data-duration="0.5" data-no-timeline>
+<video id="v" muted style="position:absolute;left:0;top:0"><source src="counter.mp4" type="video/mp4"></video></div>"#,
+    )
+    .unwrap();
+    let r = render_input("source-child", dir.path(), |_| {});
+    assert!(
+        !r.report.compiled_html.contains("<source"),
+        "expected the <source> child removed so Chrome never loads it"
+    );
+    let src = source_frames(&fixture("video-loop-hold").join("counter.mp4"));
+    for k in [0u64, 7, 14] {
+        assert_shows(&r, "<source> video", k, (0, 0), &src, k as usize);
+    }
+}

@@ -101,7 +101,7 @@ pub fn media_src(dir: &Path, index: &Path, el: &ScannedElement) -> Result<PathBu
             Error::composition(
                 index,
                 Some(el.describe()),
-                "media element has no src attribute (hf does not read <source> children)",
+                "media element has no src attribute and no <source src> child",
             )
         })?;
     let rel = src.trim().trim_start_matches("./").trim_start_matches('/');

@@ -122,6 +122,12 @@ pub(super) fn rewrite(
         }
         Ok(())
     })];
+    // Chrome never loads media: `<source>` children go too (compile took
+    // the first one's src as the element's).
+    handlers.push(element!("video > source, audio > source", |el| {
+        el.remove();
+        Ok(())
+    }));
     // Per-instance values: a host's `data-variable-values` layers over the
     // composition's values for everything inside it. The stack holds the
     // layers of the hosts still open; CSS custom properties go on the host

@@ -96,6 +96,22 @@ pub fn scan(html: &str) -> Result<Scan, String> {
                     if tag == "html" {
                         out.borrow_mut().html_attrs = attrs.clone();
                     }
+                    // `<video><source src=…>`: the first source child is
+                    // the video's source when the video has no src.
+                    if tag == "source" {
+                        if let Some(&parent) = open.borrow().last() {
+                            let mut scan = out.borrow_mut();
+                            let video = &mut scan.elements[parent];
+                            let src = attrs.iter().find(|(k, _)| k == "src");
+                            if matches!(video.tag.as_str(), "video" | "audio")
+                                && video.attr("src").is_none()
+                            {
+                                if let Some((_, v)) = src {
+                                    video.attrs.push(("src".into(), v.clone()));
+                                }
+                            }
+                        }
+                    }
                     let offset = el.source_location().bytes().start;
                     let line = line_starts.partition_point(|&s| s <= offset);
                     let candidate = ScannedElement {
