@@ -228,6 +228,13 @@ async fn worker(
                     if stop.get() {
                         return Ok(());
                     }
+                    if job
+                        .cancel
+                        .as_ref()
+                        .is_some_and(|c| c.load(Ordering::Relaxed))
+                    {
+                        return Err(Error::Cancelled);
+                    }
                     tokio::time::sleep(Duration::from_millis(2)).await;
                 }
                 session.timings.video_wait += started.elapsed();

@@ -1,10 +1,11 @@
 //! Video stage: decode, with FFmpeg, exactly the source frames the
-//! composition shows, and store them as PNG files the capture stage
-//! serves to the page. It runs beside capture: a worker waits only for the
-//! frames its next output frame shows. Chrome never decodes or plays a `<video>`: before
-//! each capture the runtime paints the frame hf chose, so every frame of
-//! the output shows the source frame predicted from media start, playback
-//! rate and looping, whatever the browser's media pipeline would do.
+//! composition shows, and store them as PNG files the capture stage serves
+//! to the page. Chrome never decodes or plays a `<video>`: before each
+//! capture the runtime paints the frame hf chose, so every output frame
+//! shows the source frame predicted from media start, playback rate and
+//! looping, whatever the browser's media pipeline would do. The stage runs
+//! beside capture: a worker waits only for the frames its next output
+//! frame shows.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
