@@ -364,3 +364,42 @@ fn a_video_may_name_its_file_in_a_source_child() {
         assert_shows(&r, "<source> video", k, (0, 0), &src, k as usize);
     }
 }
+
+#[test]
+fn a_clip_deep_into_a_long_source_shows_the_same_frames_after_seeking() {
+    // 6 s with B-frames and a keyframe every second, a white square moving
+    // 7 px a frame so neighbouring frames differ; the clip starts 4.2 s in,
+    // so hf seeks.
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y"])
+        .args(["-f", "lavfi", "-i", "color=c=0x1d3557:s=320x180:r=30:d=6"])
+        .args(["-f", "lavfi", "-i", "color=c=0xf1faee:s=40x40:r=30:d=6"])
+        .args([
+            "-filter_complex",
+            "[0][1]overlay=x='mod(n*7,280)':y=70:eval=frame,\
+             scale=out_color_matrix=bt709:out_range=tv,format=yuv420p",
+        ])
+        .args(["-colorspace", "bt709", "-c:v", "libx264", "-crf", "12"])
+        .args(["-bf", "2", "-g", "30"])
+        .arg(dir.path().join("long.mp4"))
+        .output()
+        .expect("the ffmpeg CLI must be installed for this test");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    std::fs::write(
+        dir.path().join("index.html"),
+        r#"<div data-composition-id="deep" data-width="320" data-height="180" data-duration="1" data-no-timeline>
+<video id="v" src="long.mp4" data-media-start="4.2" muted style="position:absolute;left:0;top:0"></video></div>"#,
+    )
+    .unwrap();
+    let r = render_input("deep-seek", dir.path(), |_| {});
+    let src = source_frames(&dir.path().join("long.mp4"));
+    assert_eq!(src.len(), 180);
+    for k in [0u64, 1, 10, 29] {
+        assert_shows(&r, "deep clip", k, (0, 0), &src, 126 + k as usize);
+    }
+}

@@ -20,7 +20,7 @@ use ffmpeg_next as ffmpeg;
 use crate::error::{Error, Result};
 
 pub use audio::decode_audio;
-pub use video::{decode_video, decode_video_each, YuvFrame};
+pub use video::{decode_video, decode_video_each, decode_video_from, YuvFrame};
 
 /// What a media file holds, as far as hf cares.
 #[derive(Debug, Clone, PartialEq)]

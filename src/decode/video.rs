@@ -139,6 +139,38 @@ pub fn decode_video_each(
     keep: &dyn Fn(u64) -> bool,
     on_frame: &mut dyn FnMut(u64, YuvFrame) -> Result<()>,
 ) -> Result<MediaInfo> {
+    decode(path, None, keep, on_frame).map(|(info, _)| info)
+}
+
+/// Like [`decode_video_each`], but starts near source frame `from`: the
+/// demuxer seeks to the keyframe at or before it, and each frame is
+/// numbered by its timestamp, `round((pts − start) · time_base · fps)`,
+/// since frames before the seek point are never counted. A short clip
+/// deep into a long source then costs a GOP, not the whole prefix.
+/// Returns `Ok(None)` when the stream gives no frame rate, start time or
+/// frame timestamps to number by (decode from the start instead).
+pub fn decode_video_from(
+    path: &Path,
+    from: u64,
+    keep: &dyn Fn(u64) -> bool,
+    on_frame: &mut dyn FnMut(u64, YuvFrame) -> Result<()>,
+) -> Result<Option<MediaInfo>> {
+    match decode(path, Some(from), keep, on_frame) {
+        Ok((info, true)) => Ok(Some(info)),
+        Ok((_, false)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Decode from the start (frames counted), or from near `from` (frames
+/// numbered by timestamp). The flag is false when `from` was asked for but
+/// the stream cannot be numbered by timestamp.
+fn decode(
+    path: &Path,
+    from: Option<u64>,
+    keep: &dyn Fn(u64) -> bool,
+    on_frame: &mut dyn FnMut(u64, YuvFrame) -> Result<()>,
+) -> Result<(MediaInfo, bool)> {
     let mut input = open(path)?;
     let mut info = stream_info(&input);
     let stream = input
@@ -146,6 +178,8 @@ pub fn decode_video_each(
         .best(Type::Video)
         .ok_or_else(|| Error::media(path, "no video stream"))?;
     let index = stream.index();
+    let tb = stream.time_base();
+    let start_pts = stream.start_time();
     let mut ctx = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
         .map_err(|e| Error::media(path, format!("cannot read the video codec parameters: {e}")))?;
     // Frame threads with count 0 = one per core: decoding dominates scoring.
@@ -159,21 +193,62 @@ pub fn decode_video_each(
         .video()
         .map_err(|e| Error::media(path, format!("cannot open the video decoder: {e}")))?;
 
+    let numbering = match from {
+        None => Numbering::Count,
+        Some(from) => {
+            let fps = info.fps();
+            let tb_s = f64::from(tb.numerator()) / f64::from(tb.denominator().max(1));
+            if fps <= 0.0 || tb_s <= 0.0 || start_pts == ffmpeg::ffi::AV_NOPTS_VALUE {
+                return Ok((info, false));
+            }
+            // Half a frame early, in AV_TIME_BASE units on the container's
+            // clock (which includes the stream's start time).
+            let target_s = start_pts as f64 * tb_s + (from as f64 - 0.5) / fps;
+            let ts = (target_s.max(0.0) * f64::from(ffmpeg::ffi::AV_TIME_BASE)) as i64;
+            input
+                .seek(ts, ..ts)
+                .map_err(|e| Error::media(path, format!("cannot seek to frame {from}: {e}")))?;
+            Numbering::Timestamp {
+                start_pts,
+                seconds_per_tick: tb_s,
+                fps,
+            }
+        }
+    };
     let mut state = Decoding {
         path,
         keep,
         on_frame,
         scaler: None,
         next: 0,
+        numbering,
+        untimed: false,
     };
-    super::pump(&mut input, index, path, "video", &mut decoder, |d| {
+    let pumped = super::pump(&mut input, index, path, "video", &mut decoder, |d| {
         state.drain(d)
-    })?;
+    });
+    if state.untimed {
+        return Ok((info, false));
+    }
+    pumped?;
     info.video_frames = state.next;
     if info.video_duration_s <= 0.0 && info.fps() > 0.0 {
         info.video_duration_s = info.video_frames as f64 / info.fps();
     }
-    Ok(info)
+    Ok((info, true))
+}
+
+/// How decoded frames get their numbers.
+#[derive(Debug, Clone, Copy)]
+enum Numbering {
+    /// In decode output order from the start of the stream.
+    Count,
+    /// From each frame's timestamp (after a seek).
+    Timestamp {
+        start_pts: i64,
+        seconds_per_tick: f64,
+        fps: f64,
+    },
 }
 
 /// The per-file state of one decode: frame counter and lazy converter.
@@ -184,8 +259,12 @@ struct Decoding<'a> {
     /// Created on the first kept frame that is not yuv420p, recreated if the
     /// source format or size changes mid-stream.
     scaler: Option<scaling::Context>,
-    /// Index of the next frame out of the decoder.
+    /// One past the number of the last frame out of the decoder.
     next: u64,
+    /// How frames are numbered.
+    numbering: Numbering,
+    /// A frame had no timestamp to number it by (the decode stopped).
+    untimed: bool,
 }
 
 impl Decoding<'_> {
@@ -195,8 +274,27 @@ impl Decoding<'_> {
         loop {
             match decoder.receive_frame(&mut frame) {
                 Ok(()) => {
-                    let index = self.next;
-                    self.next += 1;
+                    let index = match self.numbering {
+                        Numbering::Count => self.next,
+                        Numbering::Timestamp {
+                            start_pts,
+                            seconds_per_tick,
+                            fps,
+                        } => match frame.timestamp() {
+                            Some(pts) => {
+                                let n = ((pts - start_pts) as f64 * seconds_per_tick * fps).round();
+                                if n < 0.0 {
+                                    continue;
+                                }
+                                n as u64
+                            }
+                            None => {
+                                self.untimed = true;
+                                return Err(Error::Cancelled);
+                            }
+                        },
+                    };
+                    self.next = self.next.max(index + 1);
                     if (self.keep)(index) {
                         let yuv = self.convert(&frame)?;
                         (self.on_frame)(index, yuv)?;
@@ -305,5 +403,50 @@ mod tests {
             err.contains("sine.wav") && err.contains("no video stream"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn seeking_numbers_frames_as_counting_from_the_start_does() {
+        // 6 s at 30 fps with B-frames and a keyframe every second.
+        let dir = tempfile::tempdir().unwrap();
+        testmedia::ffmpeg(
+            dir.path(),
+            "-f lavfi -i testsrc=size=64x48:rate=30 -t 6 -pix_fmt yuv420p -c:v libx264 \
+             -preset ultrafast -bf 2 -g 30 long.mp4",
+        );
+        let path = dir.path().join("long.mp4");
+        let (_, all) = decode_video(&path, &|_| true).unwrap();
+        assert_eq!(all.len(), 180);
+        for from in [45u64, 70, 90, 151] {
+            let mut seen = Vec::new();
+            let decoded = std::cell::Cell::new(0u64);
+            let keep = |i: u64| {
+                decoded.set(decoded.get() + 1);
+                (from..from + 5).contains(&i)
+            };
+            let info = decode_video_from(&path, from, &keep, &mut |i, f| {
+                seen.push((i, f));
+                Ok(())
+            })
+            .unwrap()
+            .expect("an MP4 has timestamps to number by");
+            assert_eq!(info.video_frames, 180, "from {from}");
+            let indices: Vec<u64> = seen.iter().map(|(i, _)| *i).collect();
+            assert_eq!(indices, (from..from + 5).collect::<Vec<_>>(), "from {from}");
+            for (i, f) in &seen {
+                assert!(
+                    f == &all[*i as usize].1,
+                    "frame {i} differs after seeking to {from}"
+                );
+            }
+            // Decoding starts at the last keyframe (one a second) before
+            // half a frame ahead of `from`.
+            let keyframe = (from - 1) / 30 * 30;
+            assert!(
+                decoded.get() <= 180 - keyframe + 2,
+                "from {from}: {} frames decoded, expected the decode to start near frame {keyframe}",
+                decoded.get()
+            );
+        }
     }
 }

@@ -8,7 +8,7 @@
 //! frame shows.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use image::ImageEncoder;
@@ -135,50 +135,84 @@ impl VideoFrames {
     }
 }
 
+/// Seek into a source, instead of decoding it from the start, when the
+/// first frame a clip shows is at least this many seconds in.
+const SEEK_AFTER_S: f64 = 2.0;
+
 fn write_frames(
     clip: &VideoClip,
     needed: &BTreeSet<u64>,
     out: &Path,
     progress: &VideoFrames,
 ) -> Result<u64> {
+    let first = needed.first().copied().unwrap_or(0);
+    let fps = f64::from(clip.source_fps.0) / f64::from(clip.source_fps.1.max(1));
+    if fps > 0.0 && first as f64 / fps >= SEEK_AFTER_S {
+        if let Some(written) = write_pass(clip, needed, out, progress, Some(first))? {
+            return Ok(written);
+        }
+        // The timestamps could not number every needed frame (none, or a
+        // gap): decode from the start, where frames are simply counted.
+    }
+    write_pass(clip, needed, out, progress, None)?.ok_or_else(|| {
+        Error::media(
+            &clip.src,
+            "the decoder gave up without an error (unreachable)",
+        )
+    })
+}
+
+/// One decode of `clip`'s source writing the `needed` frames. With `from`,
+/// the decode seeks and numbers frames by timestamp, and returns `Ok(None)`
+/// as soon as that numbering skips a needed frame, before reporting any
+/// frame past it as ready. Files already written are kept, so a page that
+/// is loading one never sees it rewritten.
+fn write_pass(
+    clip: &VideoClip,
+    needed: &BTreeSet<u64>,
+    out: &Path,
+    progress: &VideoFrames,
+    from: Option<u64>,
+) -> Result<Option<u64>> {
     let mut written = 0;
+    let mut gap = false;
     let last = needed.last().copied().unwrap_or(0);
-    let decoded = crate::decode::decode_video_each(
-        &clip.src,
-        &|i| needed.contains(&i),
-        &mut |index, frame| {
-            let path: PathBuf = out.join(format!("{index}.png"));
-            let rgb = frame.to_rgb_with(clip.bt601);
-            let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-            let writer = std::io::BufWriter::new(file);
-            image::codecs::png::PngEncoder::new_with_quality(
-                writer,
-                image::codecs::png::CompressionType::Fast,
-                image::codecs::png::FilterType::Sub,
-            )
-            .write_image(
-                rgb.as_raw(),
-                rgb.width(),
-                rgb.height(),
-                image::ExtendedColorType::Rgb8,
-            )
-            .map_err(|e| Error::media(&path, format!("cannot write a video frame: {e}")))?;
-            written += 1;
-            progress.written_upto[clip.key].store(index + 1, Ordering::Release);
-            // Nothing after the last needed frame is decoded: stopping the
-            // decode is how a short clip of a long source stays cheap.
-            if index == last || progress.stop.load(Ordering::Relaxed) {
-                return Err(Error::Cancelled);
-            }
-            Ok(())
-        },
-    );
+    let mut next_needed = needed.iter().copied().peekable();
+    let mut on_frame = |index: u64, frame: crate::decode::YuvFrame| -> Result<()> {
+        if next_needed.peek().is_some_and(|&n| n < index) {
+            gap = true;
+            return Err(Error::Cancelled);
+        }
+        next_needed.next();
+        let path = out.join(format!("{index}.png"));
+        if !path.is_file() {
+            write_png(&path, &frame.to_rgb_with(clip.bt601))?;
+        }
+        written += 1;
+        progress.written_upto[clip.key].fetch_max(index + 1, Ordering::AcqRel);
+        // Nothing after the last needed frame is decoded: stopping the
+        // decode is how a short clip of a long source stays cheap.
+        if index == last || progress.stop.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        Ok(())
+    };
+    let keep = |i: u64| needed.contains(&i);
+    let decoded = match from {
+        Some(first) => crate::decode::decode_video_from(&clip.src, first, &keep, &mut on_frame)
+            .map(|o| o.is_some()),
+        None => crate::decode::decode_video_each(&clip.src, &keep, &mut on_frame).map(|_| true),
+    };
     match decoded {
-        Ok(_) | Err(Error::Cancelled) => {}
+        Ok(true) | Err(Error::Cancelled) => {}
+        Ok(false) => return Ok(None),
         Err(e) => return Err(e),
     }
     if progress.stop.load(Ordering::Relaxed) {
         return Err(Error::Cancelled);
+    }
+    if gap || (from.is_some() && written < needed.len() as u64) {
+        return Ok(None);
     }
     // The container's frame count can be an estimate: a frame the lookup
     // wants but the decoder never produced would show as a blank box.
@@ -198,7 +232,26 @@ fn write_frames(
             ),
         ));
     }
-    Ok(written)
+    Ok(Some(written))
+}
+
+/// Write a lossless PNG, fast: frames are read once, by Chrome.
+fn write_png(path: &Path, rgb: &image::RgbImage) -> Result<()> {
+    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut writer = std::io::BufWriter::new(file);
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut writer,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Sub,
+    )
+    .write_image(
+        rgb.as_raw(),
+        rgb.width(),
+        rgb.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+    .map_err(|e| Error::media(path, format!("cannot write a video frame: {e}")))?;
+    std::io::Write::flush(&mut writer).map_err(|e| Error::io(path, e))
 }
 
 #[cfg(test)]
