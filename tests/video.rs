@@ -403,3 +403,39 @@ fn a_clip_deep_into_a_long_source_shows_the_same_frames_after_seeking() {
         assert_shows(&r, "deep clip", k, (0, 0), &src, 126 + k as usize);
     }
 }
+
+#[test]
+fn data_var_src_picks_the_file_hf_decodes() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixture("video-loop-hold").join("counter.mp4"),
+        dir.path().join("counter.mp4"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("sub-composition-video").join("media/scene.mp4"),
+        dir.path().join("scene.mp4"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        r#"<html data-composition-variables='[{"id":"clip","type":"string","default":"counter.mp4"}]'>
+<body style="margin:0"><div data-composition-id="vs" data-width="320" data-height="180" data-duration="0.5" data-no-timeline>
+<video id="v" src="counter.mp4" data-var-src="clip" muted style="position:absolute;left:0;top:0"></video></div></body></html>"#,
+    )
+    .unwrap();
+    let r = render_input("var-src", dir.path(), |opts| {
+        opts.variables = Some(serde_json::json!({ "clip": "scene.mp4" }));
+    });
+    assert!(
+        r.report
+            .compiled_html
+            .contains(r#"data-hf-src="scene.mp4""#)
+            && !r.report.compiled_html.contains(r#" src="scene.mp4""#),
+        "expected the bound file on data-hf-src only, so Chrome never loads it"
+    );
+    let scene = source_frames(&fixture("sub-composition-video").join("media/scene.mp4"));
+    for k in [0u64, 5, 14] {
+        assert_shows(&r, "data-var-src video", k, (0, 0), &scene, k as usize);
+    }
+}

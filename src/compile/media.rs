@@ -91,11 +91,16 @@ impl VideoClip {
     }
 }
 
-/// Resolve the file a media element plays: relative to the composition
-/// folder, never remote.
-pub fn media_src(dir: &Path, index: &Path, el: &ScannedElement) -> Result<PathBuf> {
-    let src = el
-        .attr("src")
+/// Resolve the file a media element plays (`bound` wins over `src`):
+/// relative to the composition folder, never remote.
+pub fn media_src(
+    dir: &Path,
+    index: &Path,
+    el: &ScannedElement,
+    bound: Option<&str>,
+) -> Result<PathBuf> {
+    let src = bound
+        .or_else(|| el.attr("src"))
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| {
             Error::composition(
@@ -180,10 +185,16 @@ pub fn playback(el: &ScannedElement, index: &Path) -> Result<Playback> {
     })
 }
 
-/// Probe a media element's source, with its media start checked against
-/// the source length.
-pub fn probe_source(dir: &Path, index: &Path, el: &ScannedElement) -> Result<(PathBuf, MediaInfo)> {
-    let path = media_src(dir, index, el)?;
+/// Probe a media element's source (`bound`: the file a `data-var-src`
+/// variable names, which wins over `src`), with its media start checked
+/// against the source length.
+pub fn probe_source(
+    dir: &Path,
+    index: &Path,
+    el: &ScannedElement,
+    bound: Option<&str>,
+) -> Result<(PathBuf, MediaInfo)> {
+    let path = media_src(dir, index, el, bound)?;
     let info = crate::decode::probe(&path)?;
     let play = playback(el, index)?;
     let len = if el.tag == "video" {

@@ -204,6 +204,25 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         ));
     }
 
+    let declared = found
+        .html_attrs
+        .iter()
+        .find(|(k, _)| k == "data-composition-variables")
+        .map(|(_, v)| v.as_str())
+        .or_else(|| root.attr("data-composition-variables"));
+    let decls = match declared {
+        Some(raw) => variables::parse_declarations(raw).map_err(|m| err(Some(root), m))?,
+        None => Vec::new(),
+    };
+    let (values, variable_warnings) =
+        variables::resolve(&decls, opts.variables.as_ref(), opts.strict_variables).map_err(
+            |message| Error::Input {
+                what: "--variables".into(),
+                message,
+            },
+        )?;
+    warnings.extend(variable_warnings);
+
     // Every interesting element but the root is a clip.
     let mut pending = Vec::new();
     let mut media_ids = Vec::new();
@@ -240,7 +259,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             None => None,
         };
         if is_media {
-            let (path, info) = media::probe_source(&dir, &index, el)?;
+            let bound = bound_src(&found, i, &values).map_err(|m| err(Some(el), m))?;
+            let (path, info) = media::probe_source(&dir, &index, el, bound.as_deref())?;
             if duration.is_none() {
                 duration = Some(media::natural_duration(el, &index, &info)?);
             }
@@ -291,24 +311,6 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         &index,
     )?;
 
-    let declared = found
-        .html_attrs
-        .iter()
-        .find(|(k, _)| k == "data-composition-variables")
-        .map(|(_, v)| v.as_str())
-        .or_else(|| root.attr("data-composition-variables"));
-    let decls = match declared {
-        Some(raw) => variables::parse_declarations(raw).map_err(|m| err(Some(root), m))?,
-        None => Vec::new(),
-    };
-    let (values, variable_warnings) =
-        variables::resolve(&decls, opts.variables.as_ref(), opts.strict_variables).map_err(
-            |message| Error::Input {
-                what: "--variables".into(),
-                message,
-            },
-        )?;
-    warnings.extend(variable_warnings);
     let values_json = serde_json::Value::Object(values.clone());
     let config = RuntimeConfig {
         id: id.as_str(),
@@ -392,4 +394,28 @@ pub fn fmt_secs(v: f64) -> String {
     } else {
         s.to_owned()
     }
+}
+
+/// The file a media element's `data-var-src` binds it to: the variable's
+/// value from the nearest host's `data-variable-values` that has it, else
+/// from the composition's values. None without a binding (or when the
+/// variable has no value: the authored `src` stays).
+fn bound_src(
+    scan: &scan::Scan,
+    el_idx: usize,
+    values: &serde_json::Map<String, serde_json::Value>,
+) -> std::result::Result<Option<String>, String> {
+    let Some(name) = scan.elements[el_idx].attr("data-var-src").map(str::trim) else {
+        return Ok(None);
+    };
+    let mut parent = scan.elements[el_idx].parent;
+    while let Some(p) = parent {
+        if let Some(raw) = scan.elements[p].attr("data-variable-values") {
+            if let Some(v) = variables::parse_instance_values(raw)?.get(name) {
+                return Ok(Some(variables::as_text(v)));
+            }
+        }
+        parent = scan.elements[p].parent;
+    }
+    Ok(values.get(name).map(variables::as_text))
 }

@@ -178,7 +178,13 @@ pub(super) fn rewrite(
             .get_attribute("data-var-src")
             .and_then(|id| lookup(id.trim()))
         {
-            el.set_attribute("src", &super::variables::as_text(&v))?;
+            // A video's file is hf's to decode, never Chrome's to load.
+            let attr = if el.tag_name().eq_ignore_ascii_case("video") {
+                "data-hf-src"
+            } else {
+                "src"
+            };
+            el.set_attribute(attr, &super::variables::as_text(&v))?;
         }
         Ok(())
     }));
