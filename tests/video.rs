@@ -14,6 +14,26 @@ use hf::decode::YuvFrame;
 /// source frame it should be.
 const MIN_PSNR: f64 = 35.0;
 
+/// A scratch composition folder: `index.html` from `html`, plus copies of
+/// `media` (file name in the folder, source path).
+fn scratch(html: &str, media: &[(&str, std::path::PathBuf)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("cannot create a temp folder");
+    for (name, from) in media {
+        std::fs::copy(from, dir.path().join(name))
+            .unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
+    }
+    std::fs::write(dir.path().join("index.html"), html).expect("cannot write index.html");
+    dir
+}
+
+/// `counter.mp4` of the video-loop-hold fixture: 30 frames, frame n shows n.
+fn counter() -> (&'static str, std::path::PathBuf) {
+    (
+        "counter.mp4",
+        fixture("video-loop-hold").join("counter.mp4"),
+    )
+}
+
 /// Every frame of a source video, in order.
 fn source_frames(path: &std::path::Path) -> Vec<YuvFrame> {
     let (_, frames) = hf::decode::decode_video(path, &|_| true)
@@ -251,18 +271,11 @@ fn the_card_rendered_on_its_own_shows_what_it_shows_nested() {
 
 #[test]
 fn a_bad_playback_rate_names_the_video() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        fixture("video-loop-hold").join("counter.mp4"),
-        dir.path().join("counter.mp4"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("index.html"),
+    let dir = scratch(
         r#"<div data-composition-id="r" data-width="320" data-height="180" data-duration="1">
 <video id="fast" src="counter.mp4" data-playback-rate="9" muted></video></div>"#,
-    )
-    .unwrap();
+        &[counter()],
+    );
     let err = hf::compile::compile(dir.path(), &Default::default()).unwrap_err();
     let msg = err.to_string();
     assert_eq!(err.exit_code(), 3, "{msg}");
@@ -276,21 +289,14 @@ fn a_bad_playback_rate_names_the_video() {
 
 #[test]
 fn a_media_clip_without_a_duration_lasts_the_rest_of_its_source_even_when_looping() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        fixture("video-loop-hold").join("counter.mp4"),
-        dir.path().join("counter.mp4"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("index.html"),
+    let dir = scratch(
         r#"<div data-composition-id="d" data-width="320" data-height="180" data-duration="4" data-no-timeline>
 <video id="plain" src="counter.mp4" data-start="1" data-media-start="0.5" muted></video>
 <video id="looping" src="counter.mp4" loop data-start="1" data-media-start="0.5" muted></video>
 <video id="slow" src="counter.mp4" data-start="1" data-playback-rate="0.5" muted></video>
 <video id="long" src="counter.mp4" loop data-start="1" data-duration="2" muted></video></div>"#,
-    )
-    .unwrap();
+        &[counter()],
+    );
     let comp = hf::compile::compile(dir.path(), &Default::default())
         .unwrap_or_else(|e| panic!("expected the composition to compile, saw: {e}"));
     let ends: Vec<(String, f64)> = comp.videos.iter().map(|v| (v.id.clone(), v.end)).collect();
@@ -342,18 +348,11 @@ fn a_source_that_stops_decoding_fails_the_render_naming_the_file() {
 
 #[test]
 fn a_video_may_name_its_file_in_a_source_child() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        fixture("video-loop-hold").join("counter.mp4"),
-        dir.path().join("counter.mp4"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("index.html"),
+    let dir = scratch(
         r#"<div data-composition-id="s" data-width="320" data-height="180" data-duration="0.5" data-no-timeline>
 <video id="v" muted style="position:absolute;left:0;top:0"><source src="counter.mp4" type="video/mp4"></video></div>"#,
-    )
-    .unwrap();
+        &[counter()],
+    );
     let r = render_input("source-child", dir.path(), |_| {});
     assert!(
         !r.report.compiled_html.contains("<source"),
@@ -406,24 +405,18 @@ fn a_clip_deep_into_a_long_source_shows_the_same_frames_after_seeking() {
 
 #[test]
 fn data_var_src_picks_the_file_hf_decodes() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        fixture("video-loop-hold").join("counter.mp4"),
-        dir.path().join("counter.mp4"),
-    )
-    .unwrap();
-    std::fs::copy(
-        fixture("sub-composition-video").join("media/scene.mp4"),
-        dir.path().join("scene.mp4"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("index.html"),
+    let dir = scratch(
         r#"<html data-composition-variables='[{"id":"clip","type":"string","default":"counter.mp4"}]'>
 <body style="margin:0"><div data-composition-id="vs" data-width="320" data-height="180" data-duration="0.5" data-no-timeline>
 <video id="v" src="counter.mp4" data-var-src="clip" muted style="position:absolute;left:0;top:0"></video></div></body></html>"#,
-    )
-    .unwrap();
+        &[
+            counter(),
+            (
+                "scene.mp4",
+                fixture("sub-composition-video").join("media/scene.mp4"),
+            ),
+        ],
+    );
     let r = render_input("var-src", dir.path(), |opts| {
         opts.variables = Some(serde_json::json!({ "clip": "scene.mp4" }));
     });
