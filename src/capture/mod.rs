@@ -212,33 +212,26 @@ async fn worker(
             if stop.get() {
                 return Ok(());
             }
-            if job
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::Relaxed))
-            {
+            if cancelled(job) {
                 return Err(Error::Cancelled);
             }
             let videos = job.videos.map(|v| v.shown_at(f)).unwrap_or_default();
-            if let Some(frames) = job.videos {
-                // The video stage runs beside capture: wait for the frames
-                // this output frame shows.
-                let started = Instant::now();
-                while !videos.iter().all(|v| frames.ready(v)) {
-                    if stop.get() {
-                        return Ok(());
-                    }
-                    if job
-                        .cancel
-                        .as_ref()
-                        .is_some_and(|c| c.load(Ordering::Relaxed))
-                    {
-                        return Err(Error::Cancelled);
-                    }
-                    tokio::time::sleep(Duration::from_millis(2)).await;
+            // The video stage runs beside capture: wait for the frames this
+            // output frame shows.
+            let started = Instant::now();
+            while !videos
+                .iter()
+                .all(|v| job.videos.is_some_and(|fs| fs.ready(v)))
+            {
+                if stop.get() {
+                    return Ok(());
                 }
-                session.timings.video_wait += started.elapsed();
+                if cancelled(job) {
+                    return Err(Error::Cancelled);
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
             }
+            session.timings.video_wait += started.elapsed();
             session.seek(f, job.fps.frame_time(f), &videos).await?;
             // Chrome's damage check does not see a video frame painted as a
             // CSS background (the image arrives after the check's style
@@ -299,4 +292,11 @@ async fn worker(
         stop.set(true);
     }
     result
+}
+
+/// The caller asked the render to stop (Ctrl-C).
+fn cancelled(job: &CaptureJob<'_>) -> bool {
+    job.cancel
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::Relaxed))
 }

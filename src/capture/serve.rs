@@ -117,16 +117,7 @@ impl Server {
         }
         if let Some(rest) = path.strip_prefix(crate::video::URL_PREFIX) {
             return match self.video_dir.as_deref().and_then(|d| contained(d, rest)) {
-                Some(file) => match std::fs::read(&file) {
-                    Ok(bytes) => Answer::Body {
-                        mime: "image/png",
-                        bytes,
-                    },
-                    Err(_) => {
-                        self.note(format!("not found: {path} (no such video frame)"));
-                        Answer::Status(404)
-                    }
-                },
+                Some(file) => self.file(&file, &path),
                 None => Answer::Status(404),
             };
         }
@@ -134,9 +125,15 @@ impl Server {
             self.note(format!("refused (outside the composition folder): {path}"));
             return Answer::Status(403);
         };
-        match std::fs::read(&file) {
+        self.file(&file, &path)
+    }
+
+    /// A file's bytes, typed by its extension; 404 (noted under the URL
+    /// `path`) when it cannot be read.
+    fn file(&self, file: &Path, path: &str) -> Answer {
+        match std::fs::read(file) {
             Ok(bytes) => Answer::Body {
-                mime: mime_for(&file),
+                mime: mime_for(file),
                 bytes,
             },
             Err(_) => {
