@@ -185,15 +185,38 @@ pub fn playback(el: &ScannedElement, index: &Path) -> Result<Playback> {
     })
 }
 
+/// A media element's source, probed, with the element's playback settings.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The file.
+    pub path: PathBuf,
+    /// Its stream headers.
+    pub info: MediaInfo,
+    /// The element's media start, rate, loop and volume.
+    pub play: Playback,
+    /// Seconds of the stream the element plays (video or audio).
+    len: f64,
+}
+
+impl Source {
+    /// The clip length of an element without `data-duration`: what is left
+    /// of the source after its media start, at its rate. `loop` does not
+    /// lengthen it, as in the reference format: looping shows only when an
+    /// authored `data-duration` is longer than the source.
+    pub fn natural_duration(&self) -> f64 {
+        (self.len - self.play.media_start) / self.play.rate
+    }
+}
+
 /// Probe a media element's source (`bound`: the file a `data-var-src`
-/// variable names, which wins over `src`), with its media start checked
-/// against the source length.
+/// variable names, which wins over `src`) and read its playback settings,
+/// with the media start checked against the source length.
 pub fn probe_source(
     dir: &Path,
     index: &Path,
     el: &ScannedElement,
     bound: Option<&str>,
-) -> Result<(PathBuf, MediaInfo)> {
+) -> Result<Source> {
     let path = media_src(dir, index, el, bound)?;
     let info = crate::decode::probe(&path)?;
     let play = playback(el, index)?;
@@ -219,21 +242,12 @@ pub fn probe_source(
             ),
         ));
     }
-    Ok((path, info))
-}
-
-/// The clip length of a media element without `data-duration`: what is
-/// left of the source after its media start, at its rate. `loop` does not
-/// lengthen it, as in the reference format: looping shows only when an
-/// authored `data-duration` is longer than the source.
-pub fn natural_duration(el: &ScannedElement, index: &Path, info: &MediaInfo) -> Result<f64> {
-    let play = playback(el, index)?;
-    let len = if el.tag == "video" {
-        info.video_duration_s
-    } else {
-        info.audio_duration_s.unwrap_or(0.0)
-    };
-    Ok((len - play.media_start) / play.rate)
+    Ok(Source {
+        path,
+        info,
+        play,
+        len,
+    })
 }
 
 /// Build the audio clip of an element playing in `window` (already cut by
@@ -301,21 +315,23 @@ pub(super) struct Media {
 }
 
 /// Build the audio and video clips from every media element compile
-/// probed (`probed`: scanned index to source path and headers). Timed
+/// probed (`probed`: by scanned index). Timed
 /// ancestors cut each window; `data-hidden` on the element or an ancestor
 /// hides and silences it; a clip's rate is multiplied by its clock's.
-pub(super) fn collect(
-    timed: &Timed<'_>,
-    mut probed: HashMap<usize, (PathBuf, MediaInfo)>,
-    index: &Path,
-) -> Result<Media> {
+pub(super) fn collect(timed: &Timed<'_>, mut probed: HashMap<usize, Source>) -> Media {
     let mut media = Media {
         audio: Vec::new(),
         videos: Vec::new(),
         stamps: HashMap::new(),
     };
     for (pos, ((el_idx, pc), w)) in timed.pending.iter().zip(timed.windows).enumerate() {
-        let Some((path, info)) = probed.remove(el_idx) else {
+        let Some(Source {
+            path,
+            info,
+            mut play,
+            ..
+        }) = probed.remove(el_idx)
+        else {
             continue;
         };
         let el = &timed.scan.elements[*el_idx];
@@ -330,7 +346,6 @@ pub(super) fn collect(
             parent = timed.scan.elements[p].parent;
         }
         let (start, end) = cut(*w, &ancestors, timed.total);
-        let mut play = playback(el, index)?;
         play.rate *= timed.clock_of[pos].rate;
         let id = pc.id.clone().unwrap_or_default();
         let audible = el.tag == "audio" || video_is_audible(el, &info);
@@ -364,7 +379,7 @@ pub(super) fn collect(
             media.audio.push(audio_clip(&id, path, play, start, end));
         }
     }
-    Ok(media)
+    media
 }
 
 #[cfg(test)]

@@ -260,11 +260,11 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         };
         if is_media {
             let bound = bound_src(&found, i, &values).map_err(|m| err(Some(el), m))?;
-            let (path, info) = media::probe_source(&dir, &index, el, bound.as_deref())?;
+            let source = media::probe_source(&dir, &index, el, bound.as_deref())?;
             if duration.is_none() {
-                duration = Some(media::natural_duration(el, &index, &info)?);
+                duration = Some(source.natural_duration());
             }
-            probed.insert(i, (path, info));
+            probed.insert(i, source);
         }
         pending.push((
             i,
@@ -308,8 +308,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             total: duration,
         },
         probed,
-        &index,
-    )?;
+    );
 
     let values_json = serde_json::Value::Object(values.clone());
     let config = RuntimeConfig {
