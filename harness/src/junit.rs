@@ -145,19 +145,10 @@ mod tests {
 
     fn fx(name: &str, verdict: Verdict, reasons: &[&str]) -> FixtureResult {
         FixtureResult {
-            name: name.into(),
-            description: String::new(),
-            tags: Vec::new(),
             verdict,
             reasons: reasons.iter().map(|r| r.to_string()).collect(),
-            compiled: None,
-            parity: None,
-            visual: None,
-            audio: None,
-            render: None,
             scoring_seconds: 1.25,
-            provenance_drift: Vec::new(),
-            pending: Vec::new(),
+            ..FixtureResult::new(name, String::new(), Vec::new())
         }
     }
 

@@ -167,6 +167,28 @@ pub struct FixtureResult {
     pub pending: Vec<String>,
 }
 
+impl FixtureResult {
+    /// A passing result with the fixture's identity and nothing run yet;
+    /// the run fills in what it checks.
+    pub fn new(name: impl Into<String>, description: String, tags: Vec<String>) -> Self {
+        Self {
+            name: name.into(),
+            description,
+            tags,
+            verdict: Verdict::Pass,
+            reasons: Vec::new(),
+            compiled: None,
+            parity: None,
+            visual: None,
+            audio: None,
+            render: None,
+            scoring_seconds: 0.0,
+            provenance_drift: Vec::new(),
+            pending: Vec::new(),
+        }
+    }
+}
+
 /// The whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {

@@ -232,13 +232,6 @@ mod tests {
 
     fn result() -> FixtureResult {
         FixtureResult {
-            name: "many-cuts".into(),
-            description: String::new(),
-            tags: vec![],
-            verdict: Verdict::Pass,
-            reasons: vec![],
-            compiled: None,
-            parity: None,
             visual: Some(VisualResult {
                 threshold_db: 40.0,
                 max_failures: 0,
@@ -258,11 +251,9 @@ mod tests {
                 passed: true,
                 failed_frames: vec![],
             }),
-            audio: None,
-            render: None,
             scoring_seconds: 0.42,
             provenance_drift: vec!["FFmpeg: golden 5.1, now 6.0".into()],
-            pending: vec![],
+            ..FixtureResult::new("many-cuts", String::new(), Vec::new())
         }
     }
 

@@ -122,21 +122,7 @@ fn base_result(fixture: &Fixture) -> FixtureResult {
         Ok(m) => (m.description.clone(), m.tags.clone()),
         Err(_) => (String::new(), Vec::new()),
     };
-    FixtureResult {
-        name: fixture.name.clone(),
-        description,
-        tags,
-        verdict: Verdict::Pass,
-        reasons: Vec::new(),
-        compiled: None,
-        parity: None,
-        visual: None,
-        audio: None,
-        render: None,
-        scoring_seconds: 0.0,
-        provenance_drift: Vec::new(),
-        pending: Vec::new(),
-    }
+    FixtureResult::new(fixture.name.clone(), description, tags)
 }
 
 /// One fixture's run, filling in `result` as it goes.

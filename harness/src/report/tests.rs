@@ -7,19 +7,9 @@ use crate::model::{Checkpoint, FailedFrame, FixtureResult, Verdict, VisualResult
 
 fn fixture(name: &str, verdict: Verdict) -> FixtureResult {
     FixtureResult {
-        name: name.into(),
-        description: "a <b>bold</b> claim".into(),
-        tags: vec!["text".into()],
         verdict,
-        reasons: Vec::new(),
-        compiled: None,
-        parity: None,
-        visual: None,
-        audio: None,
-        render: None,
         scoring_seconds: 0.5,
-        provenance_drift: Vec::new(),
-        pending: Vec::new(),
+        ..FixtureResult::new(name, "a <b>bold</b> claim".into(), vec!["text".into()])
     }
 }
 
