@@ -77,14 +77,27 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         stage: Stage::Compile,
     });
     let t = Instant::now();
-    let comp = compile::compile(
-        &opts.input,
-        &CompileOptions {
-            fps: opts.fps,
-            variables: opts.variables.clone(),
-            strict_variables: opts.strict_variables,
-        },
-    )?;
+    let mut compile_opts = CompileOptions {
+        fps: opts.fps,
+        variables: opts.variables.clone(),
+        strict_variables: opts.strict_variables,
+        duration: None,
+    };
+    let mut comp = compile::compile(&opts.input, &compile_opts)?;
+    if comp.needs_duration {
+        // No data-duration: ask the page how long it runs, then compile
+        // again so media cuts and the runtime use that length.
+        compile_opts.duration = Some(infer_duration(&comp, opts)?);
+        comp = compile::compile(&opts.input, &compile_opts)?;
+        warn(
+            &mut warnings,
+            format!(
+                "the composition root has no data-duration; rendering the {} s hf inferred \
+                 from its timelines, adapters and media",
+                compile::fmt_secs(comp.duration)
+            ),
+        );
+    }
     for w in &comp.warnings {
         warn(&mut warnings, w.clone());
     }
@@ -232,6 +245,33 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         warnings,
         perf,
     })
+}
+
+/// The length of a composition without `data-duration`, from a browser
+/// opened on it for that question alone.
+fn infer_duration(comp: &Composition, opts: &RenderOptions) -> Result<f64> {
+    let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
+    let server = Arc::new(Server::new(
+        comp.dir.clone(),
+        comp.html.clone(),
+        compile::RUNTIME_JS,
+        Some(npm_dir),
+        opts.offline,
+    ));
+    let session_opts = SessionOptions {
+        width: comp.width,
+        height: comp.height,
+        chrome: opts.chrome.clone(),
+        cdp_timeout: opts.cdp_timeout,
+        ready_timeout: opts.ready_timeout,
+        jpeg_quality: opts.quality.jpeg_quality(),
+        frame_interval_ms: 1000.0 / comp.fps.as_f64(),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("tokio runtime", e))?;
+    rt.block_on(crate::probe::infer_duration(comp, server, &session_opts))
 }
 
 struct Staged {

@@ -9,6 +9,7 @@
 pub mod media;
 mod nesting;
 mod rewrite;
+mod runtime;
 pub mod scan;
 pub mod subcomp;
 pub mod timing;
@@ -25,10 +26,9 @@ use scan::ScannedElement;
 use timing::{PendingClip, StartExpr};
 
 pub use media::{AudioClip, VideoClip};
-pub use rewrite::RUNTIME_PATH;
+pub use rewrite::{with_child_runtime, RUNTIME_PATH};
 
-/// The in-page runtime, served at [`RUNTIME_PATH`].
-pub const RUNTIME_JS: &str = include_str!("runtime.js");
+pub use runtime::{GLOBAL as RUNTIME_GLOBAL, RUNTIME_JS};
 
 /// The composition as hf understands it after compilation.
 #[derive(Debug, Clone)]
@@ -39,8 +39,14 @@ pub struct Composition {
     pub width: u32,
     /// Viewport and output height in pixels.
     pub height: u32,
-    /// Render length in seconds (the root's `data-duration`).
+    /// Render length in seconds: the root's `data-duration`, or the length
+    /// inferred in the browser ([`CompileOptions::duration`]).
     pub duration: f64,
+    /// The root declares no `data-duration` and none was given: `duration`
+    /// is only the latest end of the timed clips and media, and the
+    /// pipeline asks the browser ([`crate::probe::infer_duration`]) before
+    /// compiling again with the answer.
+    pub needs_duration: bool,
     /// Frame rate used for this render.
     pub fps: Fps,
     /// The root carries `data-no-timeline`: do not wait for a timeline.
@@ -92,6 +98,9 @@ pub struct CompileOptions {
     pub variables: Option<serde_json::Value>,
     /// Undeclared or mistyped overrides are errors, not warnings.
     pub strict_variables: bool,
+    /// The render length when the root has no `data-duration` (inferred by
+    /// the browser); ignored when the root declares one.
+    pub duration: Option<f64>,
 }
 
 /// Find `index.html` for an input path: a folder holding it, a fixture
@@ -178,16 +187,11 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     }
     let width = pixel_attr(root, "data-width").map_err(|m| err(Some(root), m))?;
     let height = pixel_attr(root, "data-height").map_err(|m| err(Some(root), m))?;
-    let duration = match root.attr("data-duration") {
-        None => {
-            return Err(err(
-                Some(root),
-                "the composition root has no data-duration; hf needs the render length in \
-                 seconds, e.g. data-duration=\"4\""
-                    .into(),
-            ))
-        }
-        Some(raw) => timing::parse_duration(raw).map_err(|m| err(Some(root), m))?,
+    // Without data-duration the length comes from the page (timelines,
+    // adapters, media), which the pipeline asks the browser for.
+    let declared_len = match root.attr("data-duration") {
+        None => opts.duration,
+        Some(raw) => Some(timing::parse_duration(raw).map_err(|m| err(Some(root), m))?),
     };
     let authored_fps = match root.attr("data-fps") {
         Some(raw) => Some(
@@ -197,7 +201,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         None => None,
     };
     let fps = opts.fps.or(authored_fps).unwrap_or(Fps::int(30));
-    if fps.frame_count(duration) > (86_400.0 * fps.as_f64()).ceil() as u64 {
+    if declared_len.is_some_and(|d| fps.frame_count(d) > (86_400.0 * fps.as_f64()).ceil() as u64) {
         return Err(err(
             Some(root),
             "data-duration is longer than 24 hours".into(),
@@ -287,6 +291,14 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         .collect();
     let clocks = nesting::apply_clocks(&found, root_idx, &pending, &position, &mut windows)
         .map_err(|(el, m)| err(Some(&found.elements[el]), m))?;
+    // The latest end of any timed clip or media: the length's floor when
+    // the root declares none.
+    let floor = windows
+        .iter()
+        .filter_map(|w| w.end)
+        .filter(|e| e.is_finite())
+        .fold(0.0f64, f64::max);
+    let duration = declared_len.unwrap_or(floor);
 
     let clips = pending
         .iter()
@@ -315,7 +327,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         id: id.as_str(),
         width,
         height,
-        duration,
+        duration: declared_len,
+        duration_floor: floor,
         fps_num: fps.num,
         fps_den: fps.den,
         no_timeline: root.attr("data-no-timeline").is_some(),
@@ -342,6 +355,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         width,
         height,
         duration,
+        needs_duration: declared_len.is_none(),
         fps,
         no_timeline,
         dir,
@@ -362,7 +376,10 @@ struct RuntimeConfig<'a> {
     id: &'a str,
     width: u32,
     height: u32,
-    duration: f64,
+    /// None when the root declares no length: the runtime infers it.
+    duration: Option<f64>,
+    /// Latest end of the timed clips and media.
+    duration_floor: f64,
     fps_num: u32,
     fps_den: u32,
     no_timeline: bool,
