@@ -514,7 +514,12 @@ impl Session {
                 evidence,
             }),
             Err(Error::Browser { message, evidence }) if message.contains("hf-timeout: ") => {
-                let named = message.split("hf-timeout: ").nth(1).unwrap_or_default();
+                // The first line: the rest is the rejection's stack.
+                let named = message
+                    .split("hf-timeout: ")
+                    .nth(1)
+                    .and_then(|m| m.lines().next())
+                    .unwrap_or_default();
                 Err(Error::Timeout {
                     what: format!("seeking frame {frame} (t = {t:.3} s): {named}"),
                     seconds: wait_ms as f64 / 1000.0,

@@ -9,7 +9,7 @@
     return new Promise(function (resolve, reject) {
       var timer = realSetTimeout(function () {
         var names = pending.filter(function (p, i) { return open[i]; }).map(function (p) { return p.what; });
-        reject(new Error("hf-timeout: after " + (waitMs / 1000) + " s at t = " + t.toFixed(3) + " s, still waiting for " + names.join("; ")));
+        reject(new Error("hf-timeout: still waiting for " + names.join("; ")));
       }, waitMs);
       Promise.all(pending.map(function (p, i) {
         return Promise.resolve(p.promise).then(function () { open[i] = false; });

@@ -29,7 +29,7 @@
     frameState.set(a, s);
     if (typeof a.init !== "function") return s;
     var root = cfg.id ? document.querySelector('[data-composition-id="' + cfg.id.replace(/"/g, "") + '"]') : null;
-    var r = a.init({ compositionId: cfg.id, fps: 1000 / frameMs, width: cfg.width, height: cfg.height, rootElement: root || undefined });
+    var r = a.init({ compositionId: cfg.id, fps: (cfg.fpsNum || 30) / (cfg.fpsDen || 1), width: cfg.width, height: cfg.height, rootElement: root || undefined });
     if (thenable(r)) {
       s.done = false;
       r.then(function () { s.done = true; }, function (e) { s.done = true; s.error = String(e && e.message || e); });
