@@ -10,6 +10,17 @@ use std::time::Duration;
 use common::{classify, first_column, rendered_fixture, Colour, Rendered};
 use hf::{Error, Workers};
 
+/// Print one measured figure (shown with `--nocapture`): the predicted and
+/// measured values are what the lead quotes, so they go to stdout on purpose.
+macro_rules! figure {
+    ($($arg:tt)*) => {{
+        #[allow(clippy::print_stdout)]
+        {
+            println!($($arg)*);
+        }
+    }};
+}
+
 /// The tolerance on every measured edge.
 const TOLERANCE: f64 = 2.0;
 
@@ -47,7 +58,7 @@ fn edges(
             )),
         }
     }
-    println!(
+    figure!(
         "{what} (row {y}, predicted→measured px, worst error {worst:.1}): {}",
         line.join(", ")
     );
@@ -108,7 +119,7 @@ fn lottie_web_follows_composition_time_and_sets_the_inferred_length() {
     for f in [0, 29, 30, 59] {
         let want = if f < 30 { Colour::Black } else { Colour::Green };
         let seen = classify(r.pixel(f, 160, 210));
-        println!("lottie hold keyframe: frame {f} pixel (160,210) predicted {want} → {seen}");
+        figure!("lottie hold keyframe: frame {f} pixel (160,210) predicted {want} → {seen}");
         if seen != want {
             wrong.push(format!(
                 "lottie bar: frame {f}: expected {want}, saw {seen}"
@@ -133,7 +144,7 @@ fn three_js_draws_from_hf_seek_after_waituntil_with_its_texture_loaded() {
     for f in [0, 29, 30, 59] {
         let want = if f < 30 { Colour::Black } else { Colour::White };
         let seen = classify(r.pixel(f, 160, 230));
-        println!("three.js bar: frame {f} pixel (160,230) predicted {want} → {seen}");
+        figure!("three.js bar: frame {f} pixel (160,230) predicted {want} → {seen}");
         if seen != want {
             wrong.push(format!(
                 "three.js bar: frame {f}: expected {want}, saw {seen}"
@@ -159,7 +170,7 @@ fn a_frame_adapter_sets_length_and_state_in_any_capture_order() {
         let want = 4 * (f % 10) as u32;
         let img = r.rgb(f);
         let seen = first_column(&img, 210, |px| classify(px) != Colour::Blue).unwrap_or(320);
-        println!("frame adapter bar: frame {f} predicted {want} px → {seen} px");
+        figure!("frame adapter bar: frame {f} predicted {want} px → {seen} px");
         if (f64::from(seen) - f64::from(want)).abs() > TOLERANCE {
             wrong.push(format!(
                 "frame adapter bar: frame {f}: expected {want} px, saw {seen}"
@@ -167,7 +178,7 @@ fn a_frame_adapter_sets_length_and_state_in_any_capture_order() {
         }
     }
     let init = classify(r.pixel(0, 5, 5));
-    println!("frame adapter init(context.fps == 30) marker: predicted red → {init}");
+    figure!("frame adapter init(context.fps == 30) marker: predicted red → {init}");
     if init != Colour::Red {
         wrong.push(format!(
             "init: expected the red marker (context.fps 30), saw {init}"
@@ -232,7 +243,7 @@ fn a_root_without_data_duration_runs_as_long_as_its_longest_timeline() {
     let r = common::rendered("inferred-gsap");
     // Timeline 0.2 + 1 s = 1.2 s = 36 frames; the 0.5 s clip is shorter.
     assert_frames(r, 36);
-    println!("inferred-gsap: predicted 36 frames → {}", r.frames.len());
+    figure!("inferred-gsap: predicted 36 frames → {}", r.frames.len());
     assert!(
         r.report
             .warnings
@@ -287,7 +298,7 @@ fn a_waituntil_promise_that_never_settles_times_out_naming_it() {
         Err(e) => e,
     };
     let text = err.to_string();
-    println!(
+    figure!(
         "seek-wait-timeout error: {}",
         text.lines().next().unwrap_or_default()
     );

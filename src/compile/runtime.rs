@@ -13,6 +13,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("runtime/animations.js"),
     include_str!("runtime/timelines.js"),
     include_str!("runtime/visibility.js"),
+    include_str!("runtime/layout.js"),
     include_str!("runtime/seek-dispatch.js"),
     include_str!("runtime/adapters/registry.js"),
     include_str!("runtime/adapters/anime.js"),

@@ -45,6 +45,7 @@
     var waiting = [], fatal = adaptersProblems();
     // Before frame 0 the clock reads 0: timers due then have fired.
     if (lastFrame < 0) runTimersUntil(0);
+    applyLayout();
     if (document.readyState !== "complete") waiting.push("document load (readyState " + document.readyState + ")");
     if (fontsLoading()) waiting.push("fonts (document.fonts.status is " + document.fonts.status + ")");
     imagesPending().forEach(function (src) { waiting.push("image " + src); });
