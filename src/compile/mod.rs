@@ -148,6 +148,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             dir = project;
         }
     }
+    let source = ensure_document(source);
     let (source, mut warnings) = subcomp::inline(&source, &dir, &index)?;
     let found = scan::scan(&source)
         .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
@@ -367,6 +368,23 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         variables: values,
         warnings,
     })
+}
+
+/// A fragment (no doctype, no `<html>`) becomes a whole document with the
+/// reference format's reset (no margins or padding, border-box sizing, a
+/// black body that clips): without it Chrome's 8 px body margin would move
+/// the root, which the runtime positions, off the frame's corner.
+fn ensure_document(source: String) -> String {
+    let head = source.trim_start();
+    let lower = head.get(..9).unwrap_or(head).to_ascii_lowercase();
+    if lower.starts_with("<!doctype") || lower.starts_with("<html") {
+        return source;
+    }
+    format!(
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"UTF-8\">\n<style>*{{margin:0;padding:0;\
+         box-sizing:border-box}}body{{overflow:hidden;background:#000}}</style>\n</head>\n\
+         <body style=\"margin:0;overflow:hidden\">\n{source}\n</body>\n</html>\n"
+    )
 }
 
 /// What the in-page runtime is told about the composition.
