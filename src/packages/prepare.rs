@@ -161,12 +161,12 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
                     break;
                 }
                 Ok(None) => out.warnings.push(format!(
-                    "font family \"{family}\" is neither on this machine nor on npm ({}); the text is drawn in {}",
+                    "font family \"{family}\" is not available: neither on this machine nor on npm ({}); the text is drawn in {}",
                     req.package().name,
                     fallback()
                 )),
                 Err(e) => out.warnings.push(format!(
-                    "font family \"{family}\" is not on this machine and {e}; the text is drawn in {}",
+                    "font family \"{family}\" is not available: not on this machine, and {e}; the text is drawn in {}",
                     fallback()
                 )),
             }
