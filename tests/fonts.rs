@@ -66,13 +66,13 @@ fn three_ways_of_setting_inter_draw_identical_frames_unlike_the_fallback() {
     let best = (0..30)
         .map(|n| psnr(named, fallback, n))
         .fold(0.0, f64::max);
-    println!("font proof: named = google = explicit on 30/30 frames; vs fallback PSNR {worst:.2}..{best:.2} dB");
+    eprintln!("font proof: named = google = explicit on 30/30 frames; vs fallback PSNR {worst:.2}..{best:.2} dB");
     assert!(
         best < 30.0,
         "Inter vs the fallback: PSNR up to {best:.2} dB, expected them to differ"
     );
     let (a, b) = (ink_right(&named.rgb(0)), ink_right(&fallback.rgb(0)));
-    println!("text ends at x={a:?} in Inter, x={b:?} in the fallback");
+    eprintln!("text ends at x={a:?} in Inter, x={b:?} in the fallback");
     assert!(
         a.zip(b).is_some_and(|(a, b)| a.abs_diff(b) > 4),
         "the text ends at {a:?} (Inter) and {b:?} (fallback): the same width"

@@ -149,7 +149,7 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
                 faces: Faces::All,
                 subsets: Vec::new(),
             };
-            let fallback = || fonts::fallback(&stack[i + 1..]);
+            let fallback = || fonts::fallback(&stack[i..]);
             match fonts::font_face_css(&req, packages) {
                 Ok(Some(css)) => {
                     out.font_css.push_str(&css);
