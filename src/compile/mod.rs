@@ -11,6 +11,7 @@ mod nesting;
 mod rewrite;
 mod runtime;
 pub mod scan;
+mod scoping;
 pub mod subcomp;
 pub mod timing;
 pub mod variables;
