@@ -250,6 +250,9 @@ fn obtain(
     Ok(r)
 }
 
+/// Min and median PSNR against the good render, and the report row.
+type Scored = (Option<(f64, f64)>, Option<FixtureResult>);
+
 /// Score the first changed render against the good one, as a report row.
 fn score(
     name: &str,
@@ -257,7 +260,7 @@ fn score(
     ws: &Workspace,
     changed: &Render,
     good: &Render,
-) -> Result<(Option<(f64, f64)>, Option<FixtureResult>), BisectError> {
+) -> Result<Scored, BisectError> {
     let tree = ws.cache.join("worktree");
     let meta = fixture::load(&tree.join("fixtures").join(name), name)
         .meta
@@ -335,6 +338,9 @@ impl TargetGuard {
 
 impl Drop for TargetGuard {
     fn drop(&mut self) {
+        // When nothing was built the two are links to one file, and rename
+        // leaves both: the extra link is removed either way.
         let _ = std::fs::rename(&self.saved, &self.bin);
+        let _ = std::fs::remove_file(&self.saved);
     }
 }
