@@ -11,4 +11,9 @@ if bash scripts/setup.sh 2>&1 | grep -E 'installing|warning|error'; then
 fi
 grep -q 'bash scripts/setup.sh' Dockerfile.test || { echo "Dockerfile.test does not run scripts/setup.sh" >&2; exit 1; }
 bash scripts/lint-workflows.sh
+# A real single-node Slurm cluster for tests/distributed_slurm.rs, always
+# brought down again (its daemons are stopped by their own pids).
+trap 'bash scripts/slurm-local.sh down' EXIT
+slurm_env=$(bash scripts/slurm-local.sh up)
+eval "$slurm_env"
 cargo test --release --workspace 2>&1

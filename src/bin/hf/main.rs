@@ -1,6 +1,7 @@
 //! `hf`: the command line over the hf library. Parses arguments, draws
 //! progress, maps errors to exit codes; all the work is in the library.
 
+mod plan;
 mod progress;
 mod render;
 
@@ -15,6 +16,9 @@ Exit codes:
   4    Chrome failed or timed out (with Chrome's stderr and the page console)
   5    FFmpeg could not decode a source or encode the output
   6    a file could not be read or written
+  7    a distributed plan was refused (unknown version, edited, other inputs or environment)
+  8    a chunk is missing, incomplete or corrupt at assembly
+  9    the cluster scheduler failed, or chunks failed after every resubmission
   130  interrupted (Ctrl-C)";
 
 #[derive(Parser)]
@@ -28,12 +32,27 @@ struct Cli {
 enum Command {
     /// Render a composition to MP4.
     Render(render::RenderArgs),
+    /// Freeze a composition into a plan folder for a distributed render.
+    Plan(plan::PlanArgs),
+}
+
+/// Print a usage error; exit code 2.
+fn fail_usage(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    2
+}
+
+/// Print a library error; its exit code.
+fn fail(e: &hf::Error) -> i32 {
+    eprintln!("error: {e}");
+    e.exit_code()
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Render(args) => render::run(args),
+        Command::Plan(args) => plan::run(args),
     };
     std::process::exit(code);
 }
