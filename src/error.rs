@@ -74,6 +74,16 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A package a CDN URL or font names cannot be had: not in the cache
+    /// under `--offline`, a corrupted cache entry under `--offline`, a
+    /// tarball whose hash differs from the registry's, npm failing.
+    #[error("package {package}: {message}")]
+    Package {
+        /// `name@version` (or the spec the page wrote).
+        package: String,
+        /// What is wrong and the command that fixes it.
+        message: String,
+    },
     /// A distributed plan cannot be used here: unreadable, of an unknown
     /// version, modified after `hf plan`, or made from other inputs or on a
     /// different environment. The message names what differs.
@@ -128,9 +138,10 @@ impl Error {
             Self::Browser { .. } | Self::BrowserLost { .. } | Self::Timeout { .. } => 4,
             Self::Media { .. } => 5,
             Self::Io { .. } => 6,
-            Self::Plan { .. } => 7,
-            Self::Chunk { .. } => 8,
-            Self::Scheduler { .. } => 9,
+            Self::Package { .. } => 7,
+            Self::Plan { .. } => 8,
+            Self::Chunk { .. } => 9,
+            Self::Scheduler { .. } => 10,
             Self::Cancelled => 130,
         }
     }

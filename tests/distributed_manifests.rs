@@ -90,7 +90,7 @@ fn kubernetes_indexed_job_renders_every_chunk_of_the_plan() {
         .iter()
         .filter_map(Value::as_u64)
         .collect();
-    assert_eq!(codes, [2, 7], "bad index and refused plan are not retried");
+    assert_eq!(codes, [2, 8], "bad index and refused plan are not retried");
 
     let asm = strings(&container(job(&docs, "hf-assemble"))["command"]);
     assert_eq!(asm[..3], ["hf", "assemble", plan_dir.as_str()]);
@@ -124,7 +124,7 @@ fn aws_batch_array_job_renders_every_chunk_of_the_plan() {
         })
         .collect();
     assert!(
-        exits.contains(&("7".into(), "EXIT".into())),
+        exits.contains(&("8".into(), "EXIT".into())),
         "a refused plan is not retried"
     );
 

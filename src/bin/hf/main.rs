@@ -1,6 +1,7 @@
 //! `hf`: the command line over the hf library. Parses arguments, draws
 //! progress, maps errors to exit codes; all the work is in the library.
 
+mod fetch;
 mod plan;
 mod progress;
 mod render;
@@ -16,9 +17,12 @@ Exit codes:
   4    Chrome failed or timed out (with Chrome's stderr and the page console)
   5    FFmpeg could not decode a source or encode the output
   6    a file could not be read or written
-  7    a distributed plan was refused (unknown version, edited, other inputs or environment)
-  8    a chunk is missing, incomplete or corrupt at assembly
-  9    the cluster scheduler failed, or chunks failed after every resubmission
+  7    a package (CDN script, font) is not in the cache under --offline, its
+       cache entry is corrupted under --offline, or it could not be fetched
+       (names the package, the version and the hf fetch command that fixes it)
+  8    a distributed plan was refused (unknown version, edited, other inputs or environment)
+  9    a chunk is missing, incomplete or corrupt at assembly
+  10   the cluster scheduler failed, or chunks failed after every resubmission
   130  interrupted (Ctrl-C)";
 
 #[derive(Parser)]
@@ -32,6 +36,9 @@ struct Cli {
 enum Command {
     /// Render a composition to MP4.
     Render(render::RenderArgs),
+    /// Fill the package cache with what compositions need (CDN scripts,
+    /// fonts), so they render offline.
+    Fetch(fetch::FetchArgs),
     /// Freeze a composition into a plan folder for a distributed render.
     Plan(plan::PlanArgs),
 }
@@ -52,6 +59,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Render(args) => render::run(args),
+        Command::Fetch(args) => fetch::run(args),
         Command::Plan(args) => plan::run(args),
     };
     std::process::exit(code);
