@@ -6,10 +6,11 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::layout::Layout;
 use std::process::Command;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// What can go wrong with golden files.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +57,9 @@ pub struct GoldenPaths {
     pub html: PathBuf,
     /// The provenance record.
     pub provenance: PathBuf,
+    /// A reference-layout golden (`tests/<name>/output/`): only the video
+    /// is required; its compiled HTML and hf's provenance may be absent.
+    pub reference: bool,
 }
 
 /// Suffix of pending golden files (`output.mp4.pending`).
@@ -70,6 +74,26 @@ impl GoldenPaths {
             html: dir.join("compiled.html"),
             provenance: dir.join("golden.json"),
             dir,
+            reference: false,
+        }
+    }
+
+    /// A reference-layout golden in `output` (`tests/<name>/output/`): the
+    /// reference's own `output.mp4` (or `.webm`/`.mov` when that is what
+    /// it has), `compiled.html`, and hf's `golden.json` once `--update`
+    /// has written one.
+    pub fn reference(output: &Path) -> Self {
+        let video = ["mp4", "webm", "mov"]
+            .iter()
+            .map(|ext| output.join(format!("output.{ext}")))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| output.join("output.mp4"));
+        Self {
+            video,
+            html: output.join("compiled.html"),
+            provenance: output.join("golden.json"),
+            dir: output.to_owned(),
+            reference: true,
         }
     }
 
@@ -80,9 +104,15 @@ impl GoldenPaths {
         [&self.video, &self.html, &self.provenance]
     }
 
-    /// The golden files that do not exist.
+    /// The golden files that do not exist (for a reference-layout golden,
+    /// only the video is required).
     pub fn missing(&self) -> Vec<PathBuf> {
-        self.files()
+        let required: &[&Path] = if self.reference {
+            &[&self.video]
+        } else {
+            &self.files()
+        };
+        required
             .iter()
             .filter(|p| !p.is_file())
             .map(|p| p.to_path_buf())
@@ -249,25 +279,10 @@ fn git_commit(root: &Path) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// sha256 of the sorted font list; `unavailable` without fontconfig.
+/// sha256 of the sorted font list (the library's fingerprint, which
+/// distributed plans record too).
 fn fonts_fingerprint() -> String {
-    let out = Command::new("fc-list")
-        .args(["--format", "%{file}|%{family}|%{style}\n"])
-        .output();
-    match out {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8_lossy(&o.stdout);
-            let mut lines: Vec<&str> = text.lines().collect();
-            lines.sort_unstable();
-            let mut h = Sha256::new();
-            for line in lines {
-                h.update(line.as_bytes());
-                h.update(b"\n");
-            }
-            h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-        }
-        _ => "unavailable".into(),
-    }
+    hf::distributed::environment::fonts_fingerprint()
 }
 
 /// Write the pending golden: copy the video, write the HTML, then the
@@ -306,16 +321,10 @@ pub struct Pending {
 }
 
 /// Every golden folder with pending files, sorted by name.
-pub fn list_pending(root: &Path) -> Result<Vec<Pending>, GoldenError> {
-    let dir = root.join("golden");
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
+pub fn list_pending(root: &Path, layout: Layout) -> Result<Vec<Pending>, GoldenError> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
-        let entry = entry.map_err(io_err(&dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let paths = GoldenPaths::new(root, &name);
+    let goldens = layout.goldens(root).map_err(io_err(root))?;
+    for (name, paths) in goldens {
         let files: Vec<PathBuf> = paths
             .files()
             .iter()
@@ -339,9 +348,9 @@ pub fn list_pending(root: &Path) -> Result<Vec<Pending>, GoldenError> {
 /// Move fixture `name`'s pending files into place (each an atomic rename,
 /// provenance last, rewritten without the machine path of the `--update`
 /// report). Returns the golden files replaced.
-pub fn accept(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
-    let provenance = GoldenPaths::new(root, name).provenance;
-    each_pending(root, name, |pending, file| {
+pub fn accept(root: &Path, layout: Layout, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
+    let provenance = layout.golden(root, name).provenance;
+    each_pending(root, layout, name, |pending, file| {
         if file == provenance {
             let mut prov = Provenance::read(pending)?;
             if let Some(note) = prov.update.as_mut() {
@@ -358,8 +367,8 @@ pub fn accept(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
 }
 
 /// Delete fixture `name`'s pending files. Returns the files deleted.
-pub fn reject(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
-    each_pending(root, name, |pending, _| {
+pub fn reject(root: &Path, layout: Layout, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
+    each_pending(root, layout, name, |pending, _| {
         std::fs::remove_file(pending).map_err(io_err(pending))?;
         Ok(pending.to_path_buf())
     })
@@ -369,10 +378,11 @@ pub fn reject(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
 /// golden-file order (provenance last); error when nothing is pending.
 fn each_pending(
     root: &Path,
+    layout: Layout,
     name: &str,
     mut act: impl FnMut(&Path, &Path) -> Result<PathBuf, GoldenError>,
 ) -> Result<Vec<PathBuf>, GoldenError> {
-    let paths = GoldenPaths::new(root, name);
+    let paths = layout.golden(root, name);
     if !paths.has_pending() {
         return Err(GoldenError::NothingPending { name: name.into() });
     }
@@ -430,11 +440,11 @@ mod tests {
             .all(|p| p.to_string_lossy().ends_with(".pending")));
         // The current golden is untouched until accepted.
         assert_eq!(std::fs::read(&paths.video).unwrap(), b"old video");
-        let listed = list_pending(root.path()).unwrap();
+        let listed = list_pending(root.path(), Layout::Hf).unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].provenance.as_ref().unwrap(), &provenance());
 
-        let accepted = accept(root.path(), "fx").unwrap();
+        let accepted = accept(root.path(), Layout::Hf, "fx").unwrap();
         assert_eq!(accepted.len(), 3);
         let kept = std::fs::read_to_string(&paths.provenance).unwrap();
         assert!(
@@ -448,15 +458,15 @@ mod tests {
         assert_eq!(Provenance::read(&paths.provenance).unwrap(), expected);
         assert!(!paths.has_pending());
         assert!(matches!(
-            accept(root.path(), "fx"),
+            accept(root.path(), Layout::Hf, "fx"),
             Err(GoldenError::NothingPending { .. })
         ));
 
         write_pending(&paths, &video, "<p>", &provenance()).unwrap();
-        assert_eq!(reject(root.path(), "fx").unwrap().len(), 3);
+        assert_eq!(reject(root.path(), Layout::Hf, "fx").unwrap().len(), 3);
         assert!(!paths.has_pending());
         assert_eq!(std::fs::read_to_string(&paths.html).unwrap(), "<html>");
-        assert!(list_pending(root.path()).unwrap().is_empty());
+        assert!(list_pending(root.path(), Layout::Hf).unwrap().is_empty());
     }
 
     #[test]

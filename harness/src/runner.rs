@@ -14,6 +14,7 @@ use hf::{Event, RenderOptions, RenderReport};
 use crate::fixture::{Fixture, Meta};
 use crate::golden::{self, Environment, GoldenPaths, Provenance, UpdateNote};
 use crate::interrupt;
+use crate::layout::Layout;
 use crate::model::{FixtureResult, RenderStats, Verdict};
 use crate::progress::{db, Reporter};
 use crate::score::{audio, compiled, parity, visual};
@@ -33,6 +34,8 @@ pub struct RunOptions {
     pub report_dir: PathBuf,
     /// The environment, for provenance and drift.
     pub env: Environment,
+    /// Where the suite keeps fixtures and goldens.
+    pub layout: Layout,
 }
 
 /// What the pool hands back: results in input order, and the Chromium
@@ -159,7 +162,18 @@ impl<'a> Job<'a> {
     fn try_run(&mut self) -> Result<(), String> {
         let meta = self.fixture.meta.as_ref().map_err(|e| e.to_string())?;
         let name = &self.fixture.name;
-        let golden = GoldenPaths::new(&self.opts.root, name);
+        for w in &self.fixture.warnings {
+            self.reporter.line(&format!("{name}: warning: {w}"));
+        }
+        self.result
+            .warnings
+            .extend(self.fixture.warnings.iter().cloned());
+        if let Some(why) = &self.fixture.unsupported {
+            self.result.verdict = Verdict::Fail;
+            self.result.reasons.push(why.clone());
+            return Ok(());
+        }
+        let golden = self.opts.layout.golden(&self.opts.root, name);
         let tmp = tempfile::Builder::new()
             .prefix(&format!("hf-regress-{name}-"))
             .tempdir()
@@ -200,22 +214,33 @@ impl<'a> Job<'a> {
             }
             return Ok(());
         }
-        let provenance = Provenance::read(&golden.provenance).map_err(|e| e.to_string())?;
-        self.result.provenance_drift = provenance.drift(&self.opts.env, &report.chrome_version);
-        let packages: Vec<String> = report.perf.packages.iter().map(|p| p.line()).collect();
-        self.result
-            .provenance_drift
-            .extend(provenance.package_drift(&packages));
+        // A reference-layout golden has no hf provenance until --update
+        // writes one, and may lack compiled HTML: those checks are skipped.
+        if !golden.reference || golden.provenance.is_file() {
+            let provenance = Provenance::read(&golden.provenance).map_err(|e| e.to_string())?;
+            self.result.provenance_drift = provenance.drift(&self.opts.env, &report.chrome_version);
+            let packages: Vec<String> = report.perf.packages.iter().map(|p| p.line()).collect();
+            self.result
+                .provenance_drift
+                .extend(provenance.package_drift(&packages));
+        }
 
         self.reporter.state(self.pos, &name, "scoring…");
         let started = Instant::now();
-        let golden_html = std::fs::read_to_string(&golden.html)
-            .map_err(|e| format!("{}: {e}", golden.html.display()))?;
-        let check = compiled::compare(&report.compiled_html, &golden_html);
-        for e in &check.errors {
-            self.result.reasons.push(format!("compiled HTML: {e}"));
+        if golden.html.is_file() {
+            let golden_html = std::fs::read_to_string(&golden.html)
+                .map_err(|e| format!("{}: {e}", golden.html.display()))?;
+            let check = compiled::compare(&report.compiled_html, &golden_html);
+            for e in &check.errors {
+                self.result.reasons.push(format!("compiled HTML: {e}"));
+            }
+            self.result.compiled = Some(check);
+        } else {
+            self.result.warnings.push(format!(
+                "no {}: the compiled-HTML check is skipped",
+                golden.html.display()
+            ));
         }
-        self.result.compiled = Some(check);
 
         let info = hf::decode::probe(&report.output).map_err(|e| e.to_string())?;
         let p = parity::check(&info);
