@@ -33,8 +33,19 @@ pub fn make_plan(
             fps: opts.fps,
             variables: opts.variables.clone(),
             strict_variables: opts.strict_variables,
+            duration: None,
         },
     )?;
+    if comp.needs_duration {
+        // A plan fixes the frame count up front; inferring the length
+        // needs a browser, which planning does not open.
+        return Err(Error::composition(
+            &comp.index,
+            Some(format!("[data-composition-id=\"{}\"]", comp.id)),
+            "a distributed plan needs the root's data-duration (hf render infers a missing \
+             one in the browser; a plan does not)",
+        ));
+    }
     for w in &comp.warnings {
         events(Event::Warning { message: w.clone() });
     }
