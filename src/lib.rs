@@ -20,11 +20,11 @@ mod pipeline;
 pub mod probe;
 pub mod video;
 
-pub use config::{Fps, Quality, RenderOptions, Workers};
+pub use config::{Codec, Format, Fps, FrameRange, OutputSettings, Quality, RenderOptions, Workers};
 pub use error::{Error, Evidence, Result};
 pub use events::{Event, EventSink, Stage};
 pub use perf::PerfSummary;
-pub use pipeline::{render, RenderReport};
+pub use pipeline::{render, snapshot, RenderReport, SnapshotReport};
 
 /// The hf version, recorded in perf summaries and golden provenance.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -3,6 +3,7 @@
 
 mod progress;
 mod render;
+mod snapshot;
 
 use clap::{Parser, Subcommand};
 
@@ -26,14 +27,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Render a composition to MP4.
+    /// Render a composition to MP4, WebM, MOV, GIF or a PNG sequence.
     Render(render::RenderArgs),
+    /// Write the frames shown at given times as PNG files.
+    Snapshot(snapshot::SnapshotArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Render(args) => render::run(args),
+        Command::Snapshot(args) => snapshot::run(args),
     };
     std::process::exit(code);
 }
