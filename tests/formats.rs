@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use hf::{Codec, Format, FrameRange, OutputSettings, RenderOptions};
+use hf::{Codec, FrameRange, RenderOptions};
 
 /// Run a command, returning stdout; panics with stderr on failure.
 fn run(cmd: &str, args: &[&str]) -> Vec<u8> {
@@ -373,6 +373,4 @@ fn snapshots_are_the_rendered_frames() {
         );
         assert!(near(red, [255, 0, 0, 255], 4));
     }
-    let _ = Format::ALL;
-    let _ = OutputSettings::default();
 }
