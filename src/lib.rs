@@ -18,6 +18,7 @@ pub mod events;
 pub mod perf;
 mod pipeline;
 pub mod probe;
+pub mod sys;
 pub mod video;
 
 pub use config::{Codec, Format, Fps, FrameRange, OutputSettings, Quality, RenderOptions, Workers};
