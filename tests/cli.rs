@@ -401,7 +401,7 @@ fn bad_render(what: &str, output: &Path, args: &[&str]) -> (Option<i32>, String)
     let err = stderr(&out);
     assert_no_panic(what, &err);
     sb.assert_no_processes_left(what);
-    println!("{what}: exit {:?}: {}", code(&out), err.trim());
+    eprintln!("{what}: exit {:?}: {}", code(&out), err.trim());
     (code(&out), err)
 }
 

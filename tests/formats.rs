@@ -127,7 +127,7 @@ fn assert_pixels(what: &str, img: &image::RgbaImage, alpha: bool) {
     let px = |x, y| img.get_pixel(x, y).0;
     let (corner, red, blue) = (px(2, 2), px(10 + 45 + 20, 80), px(130, 30));
     let far = px(155, 115);
-    println!("{what}: corner {corner:?} far corner {far:?} red box {red:?} blue box {blue:?}");
+    eprintln!("{what}: corner {corner:?} far corner {far:?} red box {red:?} blue box {blue:?}");
     if alpha {
         assert_eq!(corner[3], 0, "{what}: the empty corner must be transparent");
         assert_eq!(far[3], 0, "{what}: the far corner must be transparent");
@@ -153,7 +153,7 @@ fn assert_pixels(what: &str, img: &image::RgbaImage, alpha: bool) {
 /// The first time the left channel rises above 0.05 after 0.1 s.
 fn assert_onset(what: &str, samples: &[f32]) {
     let onset = common::onset(samples, 0, 0.1, 0.05);
-    println!("{what}: audio onset {onset:?} s (tone placed at 0.5 s)");
+    eprintln!("{what}: audio onset {onset:?} s (tone placed at 0.5 s)");
     let onset = onset.unwrap_or_else(|| panic!("{what}: no tone in the audio"));
     assert!((onset - 0.5).abs() < 0.01, "{what}: onset at {onset} s");
 }
@@ -239,7 +239,7 @@ fn gif_keeps_every_frame_with_a_transparent_index() {
     );
     let img = rgba_frame(&path, 15);
     let px = |x, y| img.get_pixel(x, y).0;
-    println!(
+    eprintln!(
         "gif: corner {:?} red {:?} blue {:?}",
         px(2, 2),
         px(75, 80),
@@ -273,7 +273,7 @@ fn gif_keeps_every_frame_with_a_transparent_index() {
         .lines()
         .filter_map(|l| l.trim().parse().ok())
         .collect();
-    println!("gif delays (cs): {delays:?}");
+    eprintln!("gif delays (cs): {delays:?}");
     assert_eq!(delays.len(), 30);
     assert_eq!(delays.iter().sum::<i64>(), 100);
 }
@@ -314,8 +314,8 @@ fn frame_range_matches_the_full_render() {
     });
     assert_eq!(report.frames, 10);
     let (full_md5, part_md5) = (framemd5(&full), framemd5(&part));
-    println!("framemd5 full[10..20] {:?}", &full_md5[10..20]);
-    println!("framemd5 range        {part_md5:?}");
+    eprintln!("framemd5 full[10..20] {:?}", &full_md5[10..20]);
+    eprintln!("framemd5 range        {part_md5:?}");
     assert_eq!(full_md5.len(), 30);
     assert_eq!(part_md5, full_md5[10..20].to_vec());
 
@@ -361,7 +361,7 @@ fn snapshots_are_the_rendered_frames() {
             .expect("frame")
             .into_rgba8();
         let red = still.get_pixel(10 + 3 * frame as u32 + 20, 80).0;
-        println!(
+        eprintln!(
             "snapshot {} (frame {frame}): red box {red:?}, blue {:?}, corner {:?}",
             file.display(),
             still.get_pixel(130, 30).0,

@@ -234,6 +234,30 @@ fn fail(message: String) -> CompiledCheck {
     }
 }
 
+/// The compiled-HTML snapshot as a [`super::Check`].
+pub struct CompiledHtmlCheck;
+
+impl super::Check for CompiledHtmlCheck {
+    fn name(&self) -> &'static str {
+        "compiled"
+    }
+
+    fn run(
+        &self,
+        input: &super::Inputs<'_>,
+        result: &mut crate::model::FixtureResult,
+    ) -> Result<Vec<String>, super::ScoreError> {
+        let check = compare(input.rendered_html, input.golden_html);
+        let reasons = check
+            .errors
+            .iter()
+            .map(|e| format!("compiled HTML: {e}"))
+            .collect();
+        result.compiled = Some(check);
+        Ok(reasons)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,29 +389,5 @@ mod tests {
                 .any(|e| e.contains("video#bg: data-end 4 ≠")),
             "{c:?}"
         );
-    }
-}
-
-/// The compiled-HTML snapshot as a [`super::Check`].
-pub struct CompiledHtmlCheck;
-
-impl super::Check for CompiledHtmlCheck {
-    fn name(&self) -> &'static str {
-        "compiled"
-    }
-
-    fn run(
-        &self,
-        input: &super::Inputs<'_>,
-        result: &mut crate::model::FixtureResult,
-    ) -> Result<Vec<String>, super::ScoreError> {
-        let check = compare(input.rendered_html, input.golden_html);
-        let reasons = check
-            .errors
-            .iter()
-            .map(|e| format!("compiled HTML: {e}"))
-            .collect();
-        result.compiled = Some(check);
-        Ok(reasons)
     }
 }

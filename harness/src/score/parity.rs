@@ -30,35 +30,6 @@ pub fn reason(p: &StreamParity) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn info(video: f64, audio: Option<f64>) -> MediaInfo {
-        MediaInfo {
-            width: 8,
-            height: 8,
-            frame_rate: (30, 1),
-            video_frames: (video * 30.0) as u64,
-            video_duration_s: video,
-            audio_duration_s: audio,
-            audio_sample_rate: audio.map(|_| 48_000),
-            audio_channels: audio.map(|_| 2),
-            bt601: false,
-        }
-    }
-
-    #[test]
-    fn parity_within_half_a_second() {
-        assert!(check(&info(4.0, Some(4.02))).passed);
-        assert!(check(&info(4.0, Some(3.5))).passed);
-        assert!(!check(&info(4.0, Some(3.4))).passed);
-        assert!(!check(&info(4.0, Some(4.6))).passed);
-        assert!(check(&info(4.0, None)).passed);
-        assert!(reason(&check(&info(4.0, Some(2.0)))).contains("video 4.000 s, audio 2.000 s"));
-    }
-}
-
 /// Stream parity as a [`super::Check`].
 pub struct ParityCheck;
 
@@ -90,5 +61,34 @@ impl super::Check for ParityCheck {
         };
         result.parity = Some(p);
         Ok(reasons)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(video: f64, audio: Option<f64>) -> MediaInfo {
+        MediaInfo {
+            width: 8,
+            height: 8,
+            frame_rate: (30, 1),
+            video_frames: (video * 30.0) as u64,
+            video_duration_s: video,
+            audio_duration_s: audio,
+            audio_sample_rate: audio.map(|_| 48_000),
+            audio_channels: audio.map(|_| 2),
+            bt601: false,
+        }
+    }
+
+    #[test]
+    fn parity_within_half_a_second() {
+        assert!(check(&info(4.0, Some(4.02))).passed);
+        assert!(check(&info(4.0, Some(3.5))).passed);
+        assert!(!check(&info(4.0, Some(3.4))).passed);
+        assert!(!check(&info(4.0, Some(4.6))).passed);
+        assert!(check(&info(4.0, None)).passed);
+        assert!(reason(&check(&info(4.0, Some(2.0)))).contains("video 4.000 s, audio 2.000 s"));
     }
 }
