@@ -149,6 +149,12 @@ pub struct Fixture {
     pub dir: PathBuf,
     /// The parsed meta, or why the fixture cannot run.
     pub meta: Result<Meta, FixtureError>,
+    /// Fields of a reference-layout `meta.json` that hf does not honour
+    /// yet, one line each naming the field: the run goes on.
+    pub warnings: Vec<String>,
+    /// A field hf must not ignore (`renderConfig.hdr: true`): the fixture
+    /// fails with this reason instead of rendering.
+    pub unsupported: Option<String>,
 }
 
 impl Fixture {
@@ -201,6 +207,8 @@ pub fn load(dir: &Path, name: &str) -> Fixture {
         name: name.to_owned(),
         dir: dir.to_owned(),
         meta,
+        warnings: Vec::new(),
+        unsupported: None,
     }
 }
 

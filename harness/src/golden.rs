@@ -6,6 +6,8 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::layout::Layout;
 use std::process::Command;
 
 use serde::{Deserialize, Serialize};
@@ -56,6 +58,9 @@ pub struct GoldenPaths {
     pub html: PathBuf,
     /// The provenance record.
     pub provenance: PathBuf,
+    /// A reference-layout golden (`tests/<name>/output/`): only the video
+    /// is required; its compiled HTML and hf's provenance may be absent.
+    pub reference: bool,
 }
 
 /// The names a golden's output may have, one per format.
@@ -86,6 +91,26 @@ impl GoldenPaths {
             html: dir.join("compiled.html"),
             provenance: dir.join("golden.json"),
             dir,
+            reference: false,
+        }
+    }
+
+    /// A reference-layout golden in `output` (`tests/<name>/output/`): the
+    /// reference's own `output.mp4` (or `.webm`/`.mov` when that is what
+    /// it has), `compiled.html`, and hf's `golden.json` once `--update`
+    /// has written one.
+    pub fn reference(output: &Path) -> Self {
+        let video = ["mp4", "webm", "mov"]
+            .iter()
+            .map(|ext| output.join(format!("output.{ext}")))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| output.join("output.mp4"));
+        Self {
+            video,
+            html: output.join("compiled.html"),
+            provenance: output.join("golden.json"),
+            dir: output.to_owned(),
+            reference: true,
         }
     }
 
@@ -103,9 +128,15 @@ impl GoldenPaths {
         [&self.video, &self.html, &self.provenance]
     }
 
-    /// The golden files that do not exist.
+    /// The golden files that do not exist (for a reference-layout golden,
+    /// only the video is required).
     pub fn missing(&self) -> Vec<PathBuf> {
-        self.files()
+        let required: &[&Path] = if self.reference {
+            &[&self.video]
+        } else {
+            &self.files()
+        };
+        required
             .iter()
             .filter(|p| !p.exists())
             .map(|p| p.to_path_buf())
@@ -170,6 +201,11 @@ pub struct Provenance {
     pub date: String,
     /// Wall seconds of the render, used to balance `--shard`.
     pub render_seconds: f64,
+    /// The packages the page ran (`name@version integrity`, sorted), from
+    /// the render's perf summary; absent in goldens made before hf
+    /// recorded them (then no package drift is reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<String>>,
     /// Present in pending goldens written by `--update`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdateNote>,
@@ -204,6 +240,23 @@ impl Provenance {
                 short(&env.fonts)
             ));
         }
+        out
+    }
+}
+
+impl Provenance {
+    /// The packages that resolved differently from the golden's (a version
+    /// or a tarball changed, one appeared or went), one line each.
+    pub fn package_drift(&self, now: &[String]) -> Vec<String> {
+        let Some(then) = &self.packages else {
+            return Vec::new();
+        };
+        let gone = then.iter().filter(|p| !now.contains(p));
+        let new = now.iter().filter(|p| !then.contains(p));
+        let mut out: Vec<String> = gone
+            .map(|p| format!("packages: golden ran {p}, now not"))
+            .collect();
+        out.extend(new.map(|p| format!("packages: now runs {p}, golden did not")));
         out
     }
 }
@@ -338,16 +391,10 @@ pub struct Pending {
 }
 
 /// Every golden folder with pending files, sorted by name.
-pub fn list_pending(root: &Path) -> Result<Vec<Pending>, GoldenError> {
-    let dir = root.join("golden");
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
+pub fn list_pending(root: &Path, layout: Layout) -> Result<Vec<Pending>, GoldenError> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).map_err(io_err(&dir))? {
-        let entry = entry.map_err(io_err(&dir))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let paths = GoldenPaths::new(root, &name);
+    let goldens = layout.goldens(root).map_err(io_err(root))?;
+    for (name, paths) in goldens {
         let files: Vec<PathBuf> = paths
             .files()
             .iter()
@@ -371,9 +418,9 @@ pub fn list_pending(root: &Path) -> Result<Vec<Pending>, GoldenError> {
 /// Move fixture `name`'s pending files into place (each an atomic rename,
 /// provenance last, rewritten without the machine path of the `--update`
 /// report). Returns the golden files replaced.
-pub fn accept(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
-    let provenance = GoldenPaths::new(root, name).provenance;
-    each_pending(root, name, |pending, file| {
+pub fn accept(root: &Path, layout: Layout, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
+    let provenance = layout.golden(root, name).provenance;
+    each_pending(root, layout, name, |pending, file| {
         if file == provenance {
             let mut prov = Provenance::read(pending)?;
             if let Some(note) = prov.update.as_mut() {
@@ -393,8 +440,8 @@ pub fn accept(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
 }
 
 /// Delete fixture `name`'s pending files. Returns the files deleted.
-pub fn reject(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
-    each_pending(root, name, |pending, _| {
+pub fn reject(root: &Path, layout: Layout, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
+    each_pending(root, layout, name, |pending, _| {
         remove(pending)?;
         Ok(pending.to_path_buf())
     })
@@ -404,10 +451,11 @@ pub fn reject(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
 /// golden-file order (provenance last); error when nothing is pending.
 fn each_pending(
     root: &Path,
+    layout: Layout,
     name: &str,
     mut act: impl FnMut(&Path, &Path) -> Result<PathBuf, GoldenError>,
 ) -> Result<Vec<PathBuf>, GoldenError> {
-    let paths = GoldenPaths::new(root, name);
+    let paths = layout.golden(root, name);
     if !paths.has_pending() {
         return Err(GoldenError::NothingPending { name: name.into() });
     }
@@ -436,6 +484,7 @@ mod tests {
             frames: 120,
             duration_s: 4.0,
             date: "2025-01-01T00:00:00Z".into(),
+            packages: None,
             render_seconds: 12.5,
             update: Some(UpdateNote {
                 report_dir: Some("reports/x".into()),
@@ -464,11 +513,11 @@ mod tests {
             .all(|p| p.to_string_lossy().ends_with(".pending")));
         // The current golden is untouched until accepted.
         assert_eq!(std::fs::read(&paths.video).unwrap(), b"old video");
-        let listed = list_pending(root.path()).unwrap();
+        let listed = list_pending(root.path(), Layout::Hf).unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].provenance.as_ref().unwrap(), &provenance());
 
-        let accepted = accept(root.path(), "fx").unwrap();
+        let accepted = accept(root.path(), Layout::Hf, "fx").unwrap();
         assert_eq!(accepted.len(), 3);
         let kept = std::fs::read_to_string(&paths.provenance).unwrap();
         assert!(
@@ -482,15 +531,15 @@ mod tests {
         assert_eq!(Provenance::read(&paths.provenance).unwrap(), expected);
         assert!(!paths.has_pending());
         assert!(matches!(
-            accept(root.path(), "fx"),
+            accept(root.path(), Layout::Hf, "fx"),
             Err(GoldenError::NothingPending { .. })
         ));
 
         write_pending(&paths, &video, "<p>", &provenance()).unwrap();
-        assert_eq!(reject(root.path(), "fx").unwrap().len(), 3);
+        assert_eq!(reject(root.path(), Layout::Hf, "fx").unwrap().len(), 3);
         assert!(!paths.has_pending());
         assert_eq!(std::fs::read_to_string(&paths.html).unwrap(), "<html>");
-        assert!(list_pending(root.path()).unwrap().is_empty());
+        assert!(list_pending(root.path(), Layout::Hf).unwrap().is_empty());
     }
 
     #[test]
@@ -511,6 +560,22 @@ mod tests {
             ..env
         };
         assert!(p.drift(&same, "HeadlessChrome/1").is_empty());
+    }
+
+    #[test]
+    fn package_drift_names_what_resolved_differently() {
+        let mut p = provenance();
+        assert!(p.package_drift(&["gsap@3.15.0 sha512-a".into()]).is_empty());
+        p.packages = Some(vec![
+            "gsap@3.12.5 sha512-a".into(),
+            "d3@7.9.0 sha512-b".into(),
+        ]);
+        let now = vec!["gsap@3.13.0 sha512-c".into(), "d3@7.9.0 sha512-b".into()];
+        let drift = p.package_drift(&now);
+        assert_eq!(drift.len(), 2, "{drift:?}");
+        assert!(drift[0].contains("golden ran gsap@3.12.5"));
+        assert!(drift[1].contains("now runs gsap@3.13.0"));
+        assert!(p.package_drift(&p.packages.clone().unwrap()).is_empty());
     }
 
     #[test]

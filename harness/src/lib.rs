@@ -3,12 +3,15 @@
 //! `hf-regress` binary stays glue and hf's own integration tests read a
 //! fixture's `meta.json` exactly as the harness does.
 
+pub mod bisect;
 pub mod fixture;
 pub mod golden;
 pub mod interrupt;
 pub mod junit;
+pub mod layout;
 pub mod model;
 pub mod progress;
+pub mod reference;
 pub mod report;
 pub mod review;
 pub mod runner;

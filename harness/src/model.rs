@@ -192,6 +192,10 @@ pub struct FixtureResult {
     pub provenance_drift: Vec<String>,
     /// With --update: paths of the pending golden files written.
     pub pending: Vec<String>,
+    /// What the run could not honour or check (a reference-layout field
+    /// hf ignores, a golden without compiled HTML): said, not failed.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl FixtureResult {
@@ -214,6 +218,7 @@ impl FixtureResult {
             scoring_seconds: 0.0,
             provenance_drift: Vec::new(),
             pending: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }

@@ -7,11 +7,12 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::golden::{self, GoldenError, Pending};
+use crate::layout::Layout;
 use crate::progress::db;
 
 /// Print the pending goldens to `out`. Returns how many there are.
-pub fn review(root: &Path, out: &mut dyn Write) -> Result<usize, ReviewError> {
-    let pending = golden::list_pending(root)?;
+pub fn review(root: &Path, layout: Layout, out: &mut dyn Write) -> Result<usize, ReviewError> {
+    let pending = golden::list_pending(root, layout)?;
     if pending.is_empty() {
         writeln!(out, "no pending goldens")?;
         return Ok(0);
@@ -73,12 +74,13 @@ fn describe(p: &Pending) -> String {
 /// with pending files when `names` is empty. Stops at the first error.
 pub fn apply(
     root: &Path,
+    layout: Layout,
     names: &[String],
     accept: bool,
     out: &mut dyn Write,
 ) -> Result<usize, ReviewError> {
     let names: Vec<String> = if names.is_empty() {
-        golden::list_pending(root)?
+        golden::list_pending(root, layout)?
             .into_iter()
             .map(|p| p.name)
             .collect()
@@ -90,7 +92,7 @@ pub fn apply(
     }
     for name in &names {
         if accept {
-            for path in golden::accept(root, name)? {
+            for path in golden::accept(root, layout, name)? {
                 let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
                 writeln!(
                     out,
@@ -100,7 +102,7 @@ pub fn apply(
                 )?;
             }
         } else {
-            for path in golden::reject(root, name)? {
+            for path in golden::reject(root, layout, name)? {
                 writeln!(out, "deleted {}", path.display())?;
             }
         }
@@ -143,6 +145,7 @@ mod tests {
                 frames: 120,
                 duration_s: 4.0,
                 date: date.into(),
+                packages: None,
                 render_seconds: 3.0,
                 update: Some(UpdateNote {
                     report_dir: Some(dir.into()),
@@ -162,7 +165,7 @@ mod tests {
             .unwrap();
         }
         let mut out = Vec::new();
-        assert_eq!(review(root.path(), &mut out).unwrap(), 2);
+        assert_eq!(review(root.path(), Layout::Hf, &mut out).unwrap(), 2);
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains("a  pending from 2025-01-01T00:00:00Z"),
@@ -180,13 +183,23 @@ mod tests {
 
         let mut out = Vec::new();
         assert_eq!(
-            apply(root.path(), &["b".into()], false, &mut out).unwrap(),
+            apply(root.path(), Layout::Hf, &["b".into()], false, &mut out).unwrap(),
             1
         );
-        assert_eq!(apply(root.path(), &[], true, &mut out).unwrap(), 1);
+        assert_eq!(
+            apply(root.path(), Layout::Hf, &[], true, &mut out).unwrap(),
+            1
+        );
         assert!(GoldenPaths::new(root.path(), "a").missing().is_empty());
         assert!(GoldenPaths::new(root.path(), "b").missing().len() == 3);
-        let err = apply(root.path(), &["a".into()], true, &mut Vec::new()).unwrap_err();
+        let err = apply(
+            root.path(),
+            Layout::Hf,
+            &["a".into()],
+            true,
+            &mut Vec::new(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("no pending golden"), "{err}");
     }
 }

@@ -14,6 +14,7 @@ use hf::{Event, RenderOptions, RenderReport};
 use crate::fixture::{Fixture, Meta};
 use crate::golden::{self, Environment, GoldenPaths, Provenance, UpdateNote};
 use crate::interrupt;
+use crate::layout::Layout;
 use crate::model::{FixtureResult, RenderStats, Verdict};
 use crate::progress::Reporter;
 use crate::score::{self, audio, visual};
@@ -33,6 +34,8 @@ pub struct RunOptions {
     pub report_dir: PathBuf,
     /// The environment, for provenance and drift.
     pub env: Environment,
+    /// Where the suite keeps fixtures and goldens.
+    pub layout: Layout,
 }
 
 /// What the pool hands back: results in input order, and the Chromium
@@ -159,8 +162,21 @@ impl<'a> Job<'a> {
     fn try_run(&mut self) -> Result<(), String> {
         let meta = self.fixture.meta.as_ref().map_err(|e| e.to_string())?;
         let name = &self.fixture.name;
-        let golden = GoldenPaths::new(&self.opts.root, name)
-            .with_output(crate::fixture::output_name(meta.render.format));
+        for w in &self.fixture.warnings {
+            self.reporter.line(&format!("{name}: warning: {w}"));
+        }
+        self.result
+            .warnings
+            .extend(self.fixture.warnings.iter().cloned());
+        if let Some(why) = &self.fixture.unsupported {
+            self.result.verdict = Verdict::Fail;
+            self.result.reasons.push(why.clone());
+            return Ok(());
+        }
+        let mut golden = self.opts.layout.golden(&self.opts.root, name);
+        if matches!(self.opts.layout, crate::layout::Layout::Hf) {
+            golden = golden.with_output(crate::fixture::output_name(meta.render.format));
+        }
         let tmp = tempfile::Builder::new()
             .prefix(&format!("hf-regress-{name}-"))
             .tempdir()
@@ -201,18 +217,36 @@ impl<'a> Job<'a> {
             }
             return Ok(());
         }
-        let provenance = Provenance::read(&golden.provenance).map_err(|e| e.to_string())?;
-        self.result.provenance_drift = provenance.drift(&self.opts.env, &report.chrome_version);
+        // A reference-layout golden has no hf provenance until --update
+        // writes one, and may lack compiled HTML: those checks are skipped.
+        if !golden.reference || golden.provenance.is_file() {
+            let provenance = Provenance::read(&golden.provenance).map_err(|e| e.to_string())?;
+            self.result.provenance_drift = provenance.drift(&self.opts.env, &report.chrome_version);
+            let packages: Vec<String> = report.perf.packages.iter().map(|p| p.line()).collect();
+            self.result
+                .provenance_drift
+                .extend(provenance.package_drift(&packages));
+        }
 
         self.reporter.state(self.pos, &name, "scoring…");
         let started = Instant::now();
-        let golden_html = std::fs::read_to_string(&golden.html)
-            .map_err(|e| format!("{}: {e}", golden.html.display()))?;
+        let golden_html = if golden.html.is_file() {
+            Some(
+                std::fs::read_to_string(&golden.html)
+                    .map_err(|e| format!("{}: {e}", golden.html.display()))?,
+            )
+        } else {
+            self.result.warnings.push(format!(
+                "no {}: the compiled-HTML check is skipped",
+                golden.html.display()
+            ));
+            None
+        };
         let inputs = score::Inputs {
             meta,
             name: &name,
             rendered_html: &report.compiled_html,
-            golden_html: &golden_html,
+            golden_html: golden_html.as_deref(),
             rendered: score::Media::of(&report.output),
             golden: score::Media::of(&golden.video),
             reporter: self.reporter,
@@ -313,6 +347,7 @@ impl<'a> Job<'a> {
             duration_s: report.duration,
             date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             render_seconds: self.result.render.as_ref().map_or(0.0, |r| r.seconds),
+            packages: Some(report.perf.packages.iter().map(|p| p.line()).collect()),
             update: Some(note),
         };
         let written =

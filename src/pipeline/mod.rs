@@ -20,6 +20,7 @@ use crate::encode::sink::Still;
 use crate::encode::EncodeSettings;
 use crate::error::Result;
 use crate::events::{Event, EventSink, Stage};
+use crate::packages::{prepare, Cache, Packages};
 use crate::perf::{PerfSummary, StageTimes};
 pub use snapshot::{snapshot, SnapshotReport};
 use stages::{ms, timed, StageClock};
@@ -107,7 +108,8 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     let t0 = std::time::Instant::now();
     let output = opts.output_settings.resolve(&opts.output, opts.quality)?;
     let mut warnings = Warnings::new(events);
-    let (comp, compile_ms) = compile_stage(opts, events, &mut warnings)?;
+    let compiled = compile_stage(opts, events, &mut warnings)?;
+    let (comp, compile_ms) = (&compiled.comp, compiled.compile_ms);
     let total = comp.frame_count();
     let range = match opts.frames {
         Some(r) => r.validate(total)?,
@@ -137,14 +139,15 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         audio: output.format.has_audio(),
         sink: SinkPlan::Output(settings, pending.temp_path().to_path_buf()),
     };
-    let staged = run_job(opts, &comp, job, &mut warnings)?;
+    let staged = run_job(opts, &compiled, job, &mut warnings)?;
     // The encoder thread flushed and finished the file; the rename is the
     // rest of the assemble stage.
     let assemble = StageClock::start(events, Stage::Assemble);
     let renamed = std::time::Instant::now();
     let path = pending.commit()?;
     let assemble_ms = assemble.finish_with(staged.assemble_ms + ms(renamed.elapsed()));
-    let perf = staged.perf(opts, &comp, compile_ms, assemble_ms, t0);
+    let mut perf = staged.perf(opts, comp, compile_ms, assemble_ms, t0);
+    perf.packages = compiled.packages.used();
     Ok(RenderReport {
         output: path,
         compiled_html: comp.html.clone(),
@@ -160,14 +163,24 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     })
 }
 
-/// Compile the composition (and write the compiled HTML when asked).
+/// A compiled composition with the packages its page needs resolved.
+pub(crate) struct Compiled {
+    comp: Composition,
+    compile_ms: u64,
+    packages: Arc<Packages>,
+    /// Warnings of the package preflight (a missing font family, say).
+    package_warnings: Vec<String>,
+}
+
+/// Compile the composition, resolve its packages (CDN scripts, fonts) and
+/// write the compiled HTML when asked.
 fn compile_stage(
     opts: &RenderOptions,
     events: EventSink<'_>,
     warnings: &mut Warnings<'_>,
-) -> Result<(Composition, u64)> {
-    let (comp, compile_ms) = timed(events, Stage::Compile, || {
-        let comp = compile::compile(
+) -> Result<Compiled> {
+    let ((comp, packages, package_warnings), compile_ms) = timed(events, Stage::Compile, || {
+        let mut comp = compile::compile(
             &opts.input,
             &CompileOptions {
                 fps: opts.fps,
@@ -175,15 +188,29 @@ fn compile_stage(
                 strict_variables: opts.strict_variables,
             },
         )?;
+        let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
+        let packages = Arc::new(Packages::new(
+            Cache::at(Cache::default_root()),
+            Some(npm_dir),
+            opts.offline,
+            format!("hf fetch {}", opts.input.display()),
+        ));
+        let prepared = prepare::prepare(&prepare::needs(&comp.html, &comp.dir), &packages)?;
+        comp.html = prepared.inject(&comp.html);
         if let Some(path) = &opts.compiled_html_out {
             write_atomic(path, comp.html.as_bytes())?;
         }
-        Ok::<_, crate::Error>(comp)
+        Ok::<_, crate::Error>((comp, packages, prepared.warnings))
     })?;
-    for w in &comp.warnings {
+    for w in comp.warnings.iter().chain(&package_warnings) {
         warnings.push(w.clone());
     }
-    Ok((comp, compile_ms))
+    Ok(Compiled {
+        comp,
+        compile_ms,
+        packages,
+        package_warnings,
+    })
 }
 
 /// Plan the capture, start the background stages and run the browser
@@ -191,11 +218,12 @@ fn compile_stage(
 /// its temporary name).
 fn run_job(
     opts: &RenderOptions,
-    comp: &Composition,
+    compiled: &Compiled,
     job: Job,
     warnings: &mut Warnings<'_>,
 ) -> Result<browser::Staged> {
     let events = warnings.events;
+    let comp = &compiled.comp;
     let count = job.order.len() as u64;
     let (plan, plan_warning) = capture::plan::plan(
         opts.workers,
@@ -221,7 +249,8 @@ fn run_job(
         compile::RUNTIME_JS,
         Some(npm_dir),
         opts.offline,
-    );
+    )
+    .with_packages(Arc::clone(&compiled.packages));
     if let Some(v) = &videos {
         server = server.with_video_frames(v.dir().to_path_buf());
     }
@@ -252,6 +281,15 @@ fn run_job(
     staged.peak_rss_mib = peak_rss_mib;
     staged.plan = Some(plan);
     for message in &staged.probe_warnings {
+        // A family the package preflight reported (with its fallback) is
+        // said once.
+        let family = message
+            .split('"')
+            .nth(1)
+            .map(|f| format!("font family \"{f}\""));
+        if family.is_some_and(|f| compiled.package_warnings.iter().any(|w| w.starts_with(&f))) {
+            continue;
+        }
         warnings.push(message.clone());
     }
     for line in server.log.lock().map(|l| l.clone()).unwrap_or_default() {
@@ -262,6 +300,9 @@ fn run_job(
             "the audio mix clipped {} samples; lower some data-volume values",
             staged.clipped
         ));
+    }
+    if let Some(e) = compiled.packages.first_failure() {
+        return Err(e);
     }
     Ok(staged)
 }
@@ -308,6 +349,7 @@ impl browser::Staged {
             attempts: self.capture.attempts.clone(),
             per_frame: self.per_frame.clone(),
             peak_rss_mib: self.peak_rss_mib,
+            packages: Vec::new(),
         }
     }
 }

@@ -39,7 +39,8 @@ pub fn snapshot(
     events: EventSink<'_>,
 ) -> Result<SnapshotReport> {
     let mut warnings = Warnings::new(events);
-    let (comp, _) = compile_stage(opts, events, &mut warnings)?;
+    let compiled = compile_stage(opts, events, &mut warnings)?;
+    let comp = &compiled.comp;
     let total = comp.frame_count();
     let mut frames = Vec::with_capacity(times.len());
     for &t in times {
@@ -73,7 +74,7 @@ pub fn snapshot(
         audio: false,
         sink: SinkPlan::Stills(stills),
     };
-    let staged = run_job(opts, &comp, job, &mut warnings)?;
+    let staged = run_job(opts, &compiled, job, &mut warnings)?;
     Ok(SnapshotReport {
         files,
         frames,

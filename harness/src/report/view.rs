@@ -58,6 +58,7 @@ struct FixtureView<'a> {
     drift: Vec<&'a str>,
     /// True when the fixture also has the shared drift.
     has_shared_drift: bool,
+    warnings: &'a [String],
     pending: &'a [String],
     compiled: Option<&'a CompiledCheck>,
     parity: Option<ParityView>,
@@ -215,6 +216,7 @@ fn fixture<'a>(fx: &'a FixtureResult, slug: &str, frames: &[FrameFiles]) -> Fixt
         reasons: &fx.reasons,
         drift: fx.provenance_drift.iter().map(String::as_str).collect(),
         has_shared_drift: false,
+        warnings: &fx.warnings,
         pending: &fx.pending,
         compiled: fx.compiled.as_ref(),
         parity: fx.parity.as_ref().map(parity),

@@ -75,8 +75,9 @@ pub struct Inputs<'a> {
     pub name: &'a str,
     /// The compiled HTML of the render.
     pub rendered_html: &'a str,
-    /// The golden compiled HTML.
-    pub golden_html: &'a str,
+    /// The golden compiled HTML (None: the golden has none, the check is
+    /// skipped).
+    pub golden_html: Option<&'a str>,
     /// The render's media.
     pub rendered: Media,
     /// The golden's media.

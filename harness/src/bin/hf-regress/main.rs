@@ -4,6 +4,7 @@
 //! subcommand (`run.rs`: render and score; review, accept and reject go
 //! straight to the library). The exit-code contract is in `--help`.
 
+mod bisect;
 mod run;
 
 use std::io::{self, Write};
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+use hf_regress::layout::Layout;
 use hf_regress::review;
 use hf_regress::shard::Shard;
 
@@ -41,6 +43,10 @@ struct Cli {
     /// directory that has a fixtures/ folder).
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// The suite's layout: hf (fixtures/ + golden/) or reference
+    /// (tests/<name>/ with output/ goldens). Default: detected from --root.
+    #[arg(long, global = true, value_name = "LAYOUT", value_parser = ["hf", "reference"])]
+    layout: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,6 +58,8 @@ enum Command {
         /// Fixtures to accept.
         fixtures: Vec<String>,
     },
+    /// Name the first commit of a stack that changes each fixture's render.
+    Bisect(bisect::BisectArgs),
     /// Delete pending goldens (all pending when none named).
     Reject {
         /// Fixtures to reject.
@@ -144,27 +152,37 @@ fn real_main(cli: Cli) -> Result<u8> {
         Some(r) => r,
         None => find_root()?,
     };
+    let layout: Layout = match cli.layout.as_deref() {
+        Some(l) => l.parse().map_err(anyhow::Error::msg)?,
+        None => Layout::detect(&root).with_context(|| {
+            format!(
+                "{} holds neither fixtures/ nor tests/<name>/meta.json; pass --layout",
+                root.display()
+            )
+        })?,
+    };
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty());
     if cli.command.is_some() && cli.run.any_set() {
-        bail!("review, accept and reject take only fixture names (and --root); run options go without them");
+        bail!("review, accept, reject and bisect take only their own arguments (and --root); run options go without them");
     }
     match cli.command {
         Some(Command::Review) => {
-            review::review(&root, &mut io::stdout().lock())?;
+            review::review(&root, layout, &mut io::stdout().lock())?;
             Ok(0)
         }
         Some(Command::Accept { fixtures }) => {
             if ci {
                 bail!("accept refuses to run with CI set: goldens are never changed in CI");
             }
-            review::apply(&root, &fixtures, true, &mut io::stdout().lock())?;
+            review::apply(&root, layout, &fixtures, true, &mut io::stdout().lock())?;
             Ok(0)
         }
         Some(Command::Reject { fixtures }) => {
-            review::apply(&root, &fixtures, false, &mut io::stdout().lock())?;
+            review::apply(&root, layout, &fixtures, false, &mut io::stdout().lock())?;
             Ok(0)
         }
-        None => run::run(&root, cli.run, ci),
+        Some(Command::Bisect(args)) => bisect::run(&root, args),
+        None => run::run(&root, layout, cli.run, ci),
     }
 }
 

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use hf_regress::fixture::{self, Fixture};
+use hf_regress::fixture::Fixture;
+use hf_regress::layout::Layout;
 use hf_regress::model::{RunSummary, Verdict};
 use hf_regress::progress::Reporter;
 use hf_regress::{golden, interrupt, junit, report, runner, shard};
@@ -14,13 +15,25 @@ use hf_regress::{golden, interrupt, junit, report, runner, shard};
 use crate::RunArgs;
 
 /// Run the selected fixtures; returns the exit code.
-pub(crate) fn run(root: &Path, args: RunArgs, ci: bool) -> Result<u8> {
+pub(crate) fn run(root: &Path, layout: Layout, args: RunArgs, ci: bool) -> Result<u8> {
     if args.update && ci {
         bail!("--update refuses to run with CI set: goldens are never written in CI");
     }
-    let all = fixture::discover(root)
-        .with_context(|| format!("cannot list {}", root.join("fixtures").display()))?;
-    let selected = select(root, all, &args)?;
+    let mut all = layout
+        .discover(root)
+        .with_context(|| format!("cannot list {}", layout.fixtures_dir(root).display()))?;
+    if layout == Layout::Reference {
+        // As the reference harness does: a folder without src/index.html or
+        // with meta.json it cannot read is skipped with a warning.
+        all.retain(|f| match &f.meta {
+            Ok(_) => true,
+            Err(e) => {
+                let _ = writeln!(io::stderr(), "hf-regress: warning: skipped {}: {e}", f.name);
+                false
+            }
+        });
+    }
+    let selected = select(root, layout, all, &args)?;
 
     if args.list {
         // Invalid fixtures are listed too (they are selected, and a run
@@ -57,6 +70,7 @@ pub(crate) fn run(root: &Path, args: RunArgs, ci: bool) -> Result<u8> {
     );
     interrupt::install();
     let opts = runner::RunOptions {
+        layout,
         root: root.to_path_buf(),
         jobs,
         update: args.update,
@@ -109,7 +123,7 @@ pub(crate) fn run(root: &Path, args: RunArgs, ci: bool) -> Result<u8> {
 }
 
 /// Apply the positional names, `--exclude-tags` and `--shard`.
-fn select(root: &Path, all: Vec<Fixture>, args: &RunArgs) -> Result<Vec<Fixture>> {
+fn select(root: &Path, layout: Layout, all: Vec<Fixture>, args: &RunArgs) -> Result<Vec<Fixture>> {
     for name in &args.fixtures {
         if !all.iter().any(|f| &f.name == name) {
             let known: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
@@ -125,7 +139,7 @@ fn select(root: &Path, all: Vec<Fixture>, args: &RunArgs) -> Result<Vec<Fixture>
         let timed: Vec<(String, f64)> = selected
             .iter()
             .map(|f| {
-                let prov = golden::GoldenPaths::new(root, &f.name).provenance;
+                let prov = layout.golden(root, &f.name).provenance;
                 let secs = golden::Provenance::read(&prov)
                     .map(|p| p.render_seconds)
                     .ok()
@@ -153,7 +167,7 @@ fn default_jobs() -> usize {
 
 /// `root/<UTC timestamp>`, created; `-2`, `-3`… when runs start within the
 /// same second.
-fn new_report_dir(report_root: &Path) -> Result<PathBuf> {
+pub(crate) fn new_report_dir(report_root: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(report_root)
         .with_context(|| format!("cannot create {}", report_root.display()))?;
     let stamp = humantime::format_rfc3339_seconds(std::time::SystemTime::now())
