@@ -84,9 +84,49 @@ pub enum Error {
         /// What is wrong and the command that fixes it.
         message: String,
     },
+    /// A distributed plan cannot be used here: unreadable, of an unknown
+    /// version, modified after `hf plan`, or made from other inputs or on a
+    /// different environment. The message names what differs.
+    #[error("plan {}: {message}", plan.display())]
+    Plan {
+        /// The plan folder or its `plan.json`.
+        plan: PathBuf,
+        /// What is wrong, naming the field, file or tool.
+        message: String,
+    },
+    /// A chunk of a distributed render is missing, incomplete or corrupt.
+    #[error("chunk {index} ({}): {message}", path.display())]
+    Chunk {
+        /// Chunk index in the plan.
+        index: usize,
+        /// The chunk file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The cluster scheduler (sbatch, scontrol) failed, or chunks still
+    /// failed after every resubmission.
+    #[error("{message}{}", evidence.as_ref().map(|e| format!("\n  command: {}\n  exit status: {}\n  stderr: {}", e.command, e.status, e.stderr_tail)).unwrap_or_default())]
+    Scheduler {
+        /// What failed.
+        message: String,
+        /// The scheduler command that failed, when one did.
+        evidence: Option<Box<CommandEvidence>>,
+    },
     /// The render was interrupted (Ctrl-C).
     #[error("render cancelled")]
     Cancelled,
+}
+
+/// A subprocess that failed: what ran, how it ended, what it said.
+#[derive(Debug, Clone)]
+pub struct CommandEvidence {
+    /// The command line.
+    pub command: String,
+    /// Exit status as printed by the OS.
+    pub status: String,
+    /// The last lines of its stderr.
+    pub stderr_tail: String,
 }
 
 impl Error {
@@ -99,6 +139,9 @@ impl Error {
             Self::Media { .. } => 5,
             Self::Io { .. } => 6,
             Self::Package { .. } => 7,
+            Self::Plan { .. } => 8,
+            Self::Chunk { .. } => 9,
+            Self::Scheduler { .. } => 10,
             Self::Cancelled => 130,
         }
     }
@@ -120,6 +163,14 @@ impl Error {
         Self::Composition {
             file: file.into(),
             element,
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for a plan error.
+    pub fn plan(plan: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::Plan {
+            plan: plan.into(),
             message: message.into(),
         }
     }

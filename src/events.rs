@@ -96,6 +96,16 @@ pub enum Event {
         /// The error that ended the previous attempt.
         reason: String,
     },
+    /// A chunk of a distributed render changed state on its scheduler.
+    Chunk {
+        /// Chunk index in the plan.
+        index: usize,
+        /// The scheduler's state word (`PENDING`, `RUNNING`, `COMPLETED`,
+        /// `FAILED`, ...).
+        state: String,
+        /// Submission round, 1-based (resubmitted failures count up).
+        round: u32,
+    },
     /// Something the user should know that does not stop the render.
     Warning {
         /// The message, one line.

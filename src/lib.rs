@@ -12,6 +12,7 @@ pub mod capture;
 pub mod compile;
 pub mod config;
 pub mod decode;
+pub mod distributed;
 pub mod encode;
 pub mod error;
 pub mod events;

@@ -11,7 +11,6 @@ use crate::layout::Layout;
 use std::process::Command;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// What can go wrong with golden files.
 #[derive(Debug, thiserror::Error)]
@@ -303,25 +302,10 @@ fn git_commit(root: &Path) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// sha256 of the sorted font list; `unavailable` without fontconfig.
+/// sha256 of the sorted font list (the library's fingerprint, which
+/// distributed plans record too).
 fn fonts_fingerprint() -> String {
-    let out = Command::new("fc-list")
-        .args(["--format", "%{file}|%{family}|%{style}\n"])
-        .output();
-    match out {
-        Ok(o) if o.status.success() => {
-            let text = String::from_utf8_lossy(&o.stdout);
-            let mut lines: Vec<&str> = text.lines().collect();
-            lines.sort_unstable();
-            let mut h = Sha256::new();
-            for line in lines {
-                h.update(line.as_bytes());
-                h.update(b"\n");
-            }
-            h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-        }
-        _ => "unavailable".into(),
-    }
+    hf::distributed::environment::fonts_fingerprint()
 }
 
 /// Write the pending golden: copy the video, write the HTML, then the

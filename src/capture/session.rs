@@ -41,6 +41,19 @@ use crate::error::{Error, Result};
 /// frames.
 const DAMAGE_RUN: u32 = 4;
 
+/// Hides the whole document (see [`Session::reset_layers`]) through a
+/// constructed style sheet, so no node is added to the page; `!important`
+/// on every element wins over a page's own `visibility: visible`.
+const RESET_HIDE: &str = "(() => { let s = window.__hfResetSheet; \
+    if (!s) { s = new CSSStyleSheet(); \
+    s.replaceSync('*, *::before, *::after { visibility: hidden !important; }'); \
+    window.__hfResetSheet = s; } \
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; })()";
+
+/// Shows the document again after [`RESET_HIDE`].
+const RESET_SHOW: &str = "(() => { const s = window.__hfResetSheet; \
+    document.adoptedStyleSheets = document.adoptedStyleSheets.filter(x => x !== s); })()";
+
 /// Console lines kept for error reports.
 const CONSOLE_TAIL: usize = 20;
 
@@ -548,6 +561,7 @@ impl Session {
                 self.skip_checks -= 1;
             }
             let started = Instant::now();
+            self.reset_layers().await?;
             let shot = self.begin_frame(true).await?;
             self.has_captured = true;
             if damage_aware && self.skip_checks == 0 {
@@ -581,6 +595,24 @@ impl Session {
     fn next_tick(&mut self) -> f64 {
         self.ticks += self.opts.frame_interval_ms;
         self.ticks
+    }
+
+    /// Make the next frame's pixels independent of what this browser drew
+    /// before. Chrome's compositor keeps per-layer raster state (tilings,
+    /// their scales and raster translations) from earlier frames, so a
+    /// composited layer whose transform changes (GSAP's `force3D`, say)
+    /// draws differently depending on which frames preceded it: with two
+    /// workers, after a retry, or in a chunk that starts mid-way. Hiding
+    /// everything for one drawn frame leaves every layer without content,
+    /// which drops its tilings; showing it again re-rasters each layer from
+    /// its current state alone.
+    async fn reset_layers(&mut self) -> Result<()> {
+        self.eval(RESET_HIDE).await?;
+        // A frame without display updates is enough: the commit it runs
+        // hands the compositor the empty layers, and nothing is drawn.
+        self.begin_frame(false).await?;
+        self.eval(RESET_SHOW).await?;
+        Ok(())
     }
 
     /// Draw without a screenshot; returns Chrome's damage flag.

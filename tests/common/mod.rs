@@ -99,6 +99,17 @@ pub fn render_input(
     input: &Path,
     configure: impl FnOnce(&mut RenderOptions),
 ) -> Rendered {
+    render_input_watching(name, input, &|_| {}, configure)
+}
+
+/// [`render_input`], showing every event to `watch` as it happens (a
+/// fault-injection test kills a worker's Chrome from there).
+pub fn render_input_watching(
+    name: &str,
+    input: &Path,
+    watch: &(dyn Fn(&Event) + Sync),
+    configure: impl FnOnce(&mut RenderOptions),
+) -> Rendered {
     let dir = tempfile::Builder::new()
         .prefix(&format!("hf-test-{name}-"))
         .tempdir()
@@ -109,7 +120,10 @@ pub fn render_input(
     configure(&mut opts);
 
     let events = Mutex::new(Vec::new());
-    let result = hf::render(&opts, &|e| events.lock().unwrap().push(e));
+    let result = hf::render(&opts, &|e| {
+        watch(&e);
+        events.lock().unwrap().push(e)
+    });
     let events = events.into_inner().unwrap();
     let report = match result {
         Ok(r) => r,

@@ -2,6 +2,7 @@
 //! progress, maps errors to exit codes; all the work is in the library.
 
 mod fetch;
+mod plan;
 mod progress;
 mod render;
 mod snapshot;
@@ -20,6 +21,9 @@ Exit codes:
   7    a package (CDN script, font) is not in the cache under --offline, its
        cache entry is corrupted under --offline, or it could not be fetched
        (names the package, the version and the hf fetch command that fixes it)
+  8    a distributed plan was refused (unknown version, edited, other inputs or environment)
+  9    a chunk is missing, incomplete or corrupt at assembly
+  10   the cluster scheduler failed, or chunks failed after every resubmission
   130  interrupted (Ctrl-C)";
 
 #[derive(Parser)]
@@ -38,6 +42,20 @@ enum Command {
     Fetch(fetch::FetchArgs),
     /// Write the frames shown at given times as PNG files.
     Snapshot(snapshot::SnapshotArgs),
+    /// Freeze a composition into a plan folder for a distributed render.
+    Plan(plan::PlanArgs),
+}
+
+/// Print a usage error; exit code 2.
+fn fail_usage(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    2
+}
+
+/// Print a library error; its exit code.
+fn fail(e: &hf::Error) -> i32 {
+    eprintln!("error: {e}");
+    e.exit_code()
 }
 
 fn main() {
@@ -46,6 +64,7 @@ fn main() {
         Command::Render(args) => render::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Snapshot(args) => snapshot::run(args),
+        Command::Plan(args) => plan::run(args),
     };
     std::process::exit(code);
 }

@@ -125,6 +125,9 @@ impl Progress {
                 self.line(format!("attempt {attempt}: worker {worker} is Chrome pid {chrome_pid}"));
             }
             Event::Warning { message } => self.line(format!("warning: {message}")),
+            Event::Chunk { index, state, round } => {
+                self.line(format!("chunk {index}: {state} (round {round})"))
+            }
             _ => {}
         }
     }

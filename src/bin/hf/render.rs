@@ -201,7 +201,7 @@ fn parse_bitrate(s: &str) -> Result<u64, String> {
 
 /// First Ctrl-C: stop capturing, clean up, exit 130. Second: kill Chrome
 /// at once and exit.
-fn install_ctrlc(cancel: Arc<AtomicBool>) {
+pub(crate) fn install_ctrlc(cancel: Arc<AtomicBool>) {
     let presses = AtomicU8::new(0);
     let _ = ctrlc::set_handler(move || {
         if presses.fetch_add(1, Ordering::SeqCst) == 0 {
@@ -215,7 +215,7 @@ fn install_ctrlc(cancel: Arc<AtomicBool>) {
 }
 
 /// Merge `--variables-file` and `--variables` (the flag wins per key).
-fn load_variables(
+pub(crate) fn load_variables(
     inline: Option<&str>,
     file: Option<&std::path::Path>,
 ) -> Result<Option<serde_json::Value>, String> {
