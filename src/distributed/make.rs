@@ -27,14 +27,7 @@ pub fn make_plan(
         stage: Stage::Compile,
     });
     let t = std::time::Instant::now();
-    let comp = compile::compile(
-        &opts.input,
-        &CompileOptions {
-            fps: opts.fps,
-            variables: opts.variables.clone(),
-            strict_variables: opts.strict_variables,
-        },
-    )?;
+    let comp = compile::compile(&opts.input, &CompileOptions::of_render(opts))?;
     for w in &comp.warnings {
         events(Event::Warning { message: w.clone() });
     }

@@ -180,14 +180,7 @@ fn compile_stage(
     warnings: &mut Warnings<'_>,
 ) -> Result<Compiled> {
     let ((comp, packages, package_warnings), compile_ms) = timed(events, Stage::Compile, || {
-        let mut comp = compile::compile(
-            &opts.input,
-            &CompileOptions {
-                fps: opts.fps,
-                variables: opts.variables.clone(),
-                strict_variables: opts.strict_variables,
-            },
-        )?;
+        let mut comp = compile::compile(&opts.input, &CompileOptions::of_render(opts))?;
         let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
         let packages = Arc::new(Packages::new(
             Cache::at(Cache::default_root()),
