@@ -15,9 +15,8 @@ grep -q 'bash scripts/setup.sh' Dockerfile.test || { echo "Dockerfile.test does 
 grep -qE '^# snapshot: [0-9]{8}T[0-9]{6}Z$' scripts/pins.txt || { echo "scripts/pins.txt has no '# snapshot: YYYYMMDDTHHMMSSZ' line" >&2; exit 1; }
 bash scripts/lint-workflows.sh
 bash scripts/gates.sh
-# A real single-node Slurm cluster for tests/distributed_slurm.rs, always
-# brought down again (its daemons are stopped by their own pids).
-trap 'bash scripts/slurm-local.sh down' EXIT
-slurm_env=$(bash scripts/slurm-local.sh up)
-eval "$slurm_env"
+# The Slurm end-to-end test (tests/distributed_slurm.rs) is not in this
+# build yet; when it lands, bring the local cluster up here and always
+# down again: trap 'bash scripts/slurm-local.sh down' EXIT and
+# eval "$(bash scripts/slurm-local.sh up)".
 cargo test --release --workspace 2>&1

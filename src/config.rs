@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+mod output;
+pub use output::{Codec, Format, FrameRange, Output, OutputSettings, RateControl};
+
 /// A frame rate as a rational number, so NTSC rates like 30000/1001 stay exact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fps {
@@ -196,8 +199,13 @@ pub struct RenderOptions {
     /// A composition folder, a fixture folder whose `src/` holds
     /// `index.html`, or the HTML file itself.
     pub input: PathBuf,
-    /// Where the MP4 goes; written under a temporary name, then renamed.
+    /// Where the output goes (a file, or a folder for png-sequence);
+    /// written under a temporary name, then renamed.
     pub output: PathBuf,
+    /// Format, codec and rate control of the output.
+    pub output_settings: OutputSettings,
+    /// Render only these frames (inclusive, 0-based); None = all of them.
+    pub frames: Option<FrameRange>,
     /// Overrides the composition's `data-fps` (default 30).
     pub fps: Option<Fps>,
     /// Encoder preset.
@@ -234,6 +242,8 @@ impl RenderOptions {
         Self {
             input: input.into(),
             output: output.into(),
+            output_settings: OutputSettings::default(),
+            frames: None,
             fps: None,
             quality: Quality::Standard,
             workers: Workers::Auto,

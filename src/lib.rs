@@ -23,11 +23,11 @@ pub mod probe;
 pub mod sys;
 pub mod video;
 
-pub use config::{Fps, Quality, RenderOptions, Workers};
+pub use config::{Codec, Format, Fps, FrameRange, OutputSettings, Quality, RenderOptions, Workers};
 pub use error::{Error, Evidence, Result};
 pub use events::{Event, EventSink, Stage};
 pub use perf::PerfSummary;
-pub use pipeline::{default_npm_dir, render, RenderReport};
+pub use pipeline::{default_npm_dir, render, snapshot, RenderReport, SnapshotReport};
 
 /// The hf version, recorded in perf summaries and golden provenance.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -388,23 +388,98 @@ fn decimal_fps_is_refused_with_exit_2() {
     );
 }
 
+/// Run `hf render set-colour -o <output> <args>` and return (exit code,
+/// stderr), checking it did not panic and left no Chrome behind.
+fn bad_render(what: &str, output: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let sb = Sandbox::new();
+    let output_s = output.to_string_lossy().into_owned();
+    let mut full = vec!["render", "-o", &output_s];
+    let comp = set_colour();
+    full.insert(1, &comp);
+    full.extend_from_slice(args);
+    let out = sb.run(&full);
+    let err = stderr(&out);
+    assert_no_panic(what, &err);
+    sb.assert_no_processes_left(what);
+    eprintln!("{what}: exit {:?}: {}", code(&out), err.trim());
+    (code(&out), err)
+}
+
 #[test]
-fn output_without_mp4_extension_exits_2_naming_it() {
-    for name in ["out.mov", "out"] {
+fn bad_output_settings_exit_2_naming_the_flag() {
+    let cases: [(&str, &str, &[&str], &[&str]); 7] = [
+        ("unknown extension", "out.avi", &[], &["--output", ".avi"]),
+        (
+            "--format disagrees",
+            "out.mp4",
+            &["--format", "webm"],
+            &["--format webm", "mp4"],
+        ),
+        (
+            "--crf with --video-bitrate",
+            "out.mp4",
+            &["--crf", "20", "--video-bitrate", "5M"],
+            &["--crf", "--video-bitrate"],
+        ),
+        (
+            "--codec with gif",
+            "out.gif",
+            &["--codec", "h265"],
+            &["--codec h265", "gif"],
+        ),
+        (
+            "--preset with webm",
+            "out.webm",
+            &["--preset", "slow"],
+            &["--preset slow", "webm"],
+        ),
+        (
+            "--frames reversed",
+            "out.mp4",
+            &["--frames", "20-10"],
+            &["--frames 20-10", "reversed"],
+        ),
+        (
+            "--frames outside",
+            "out.mp4",
+            &["--frames", "50-60"],
+            &["--frames 50-60", "60 frames", "0-59"],
+        ),
+    ];
+    for (what, name, args, mentions) in cases {
         let (dir, output) = scratch_output(name);
-        let output_s = output.to_string_lossy().into_owned();
-        check_usage_error(
-            &format!("hf render -o {name}"),
-            &[&set_colour(), "-o", &output_s],
-            &output,
-            &[&output_s, "mp4"],
-        );
+        let (code, err) = bad_render(what, &output, args);
+        assert_eq!(code, Some(EXIT_USAGE), "{what}: stderr:\n{err}");
+        assert!(err.trim_start().starts_with("error:"), "{what}: {err}");
+        for m in mentions {
+            assert!(err.contains(m), "{what}: expected {m:?} in:\n{err}");
+        }
         let left = Sandbox::entries(dir.path());
         assert!(
             left.is_empty(),
-            "hf render -o {name}: expected nothing written beside the output, saw {left:?}"
+            "{what}: expected nothing written, saw {left:?}"
         );
     }
+}
+
+#[test]
+fn png_sequence_onto_an_existing_file_exits_2() {
+    let (_dir, output) = scratch_output("frames");
+    std::fs::write(&output, b"not a folder").expect("write the file");
+    let (code, err) = bad_render(
+        "png-sequence onto a file",
+        &output,
+        &["--format", "png-sequence"],
+    );
+    assert_eq!(code, Some(EXIT_USAGE), "{err}");
+    assert!(
+        err.contains("--output") && err.contains("existing file"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&output).expect("still there"),
+        b"not a folder"
+    );
 }
 
 // ---- success ----------------------------------------------------------

@@ -63,13 +63,20 @@ impl fmt::Display for Problems<'_> {
     }
 }
 
-/// The only output format the harness compares. The reference renderer also
-/// had webm/mov/png-sequence; hf writes MP4 only, so anything else in a
-/// fixture is a mistake worth stopping on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// H.264 + AAC in MP4.
-    Mp4,
+/// The output format a fixture renders and compares: hf's own
+/// (`renderConfig.format`, default mp4).
+pub use hf::Format;
+
+/// The file (or, for a png-sequence, folder) name a render of `format` is
+/// written to, in the temp folder and as the golden.
+pub fn output_name(format: Format) -> &'static str {
+    match format {
+        Format::Mp4 => "output.mp4",
+        Format::Webm => "output.webm",
+        Format::Mov => "output.mov",
+        Format::Gif => "output.gif",
+        Format::PngSequence => "frames",
+    }
 }
 
 /// `renderConfig`: how to render the fixture.
@@ -77,8 +84,10 @@ pub enum Format {
 pub struct RenderConfig {
     /// `None` = the composition's own `data-fps`.
     pub fps: Option<Fps>,
-    /// Always MP4 (see [`Format`]).
+    /// `renderConfig.format`; mp4 when absent.
     pub format: Format,
+    /// `renderConfig.codec` (mp4 only); H.264 when absent.
+    pub codec: Option<hf::Codec>,
     /// Capture workers; `auto` when absent.
     pub workers: Workers,
     /// Variable overrides passed to the render.
@@ -103,6 +112,8 @@ impl RenderConfig {
         self.apply_content(opts);
         opts.quality = self.quality;
         opts.workers = self.workers;
+        opts.output_settings.format = Some(self.format);
+        opts.output_settings.codec = self.codec;
     }
 }
 
@@ -323,6 +334,7 @@ fn parse_render_config(
     };
     let fps: Option<Value> = f.optional("fps", "an integer or a ratio string");
     let format: Option<String> = f.optional("format", "a string");
+    let codec: Option<String> = f.optional("codec", "a string");
     let workers: Option<Value> = f.optional("workers", "an integer ≥ 1 or \"auto\"");
     let variables: Option<Map<String, Value>> = f.optional("variables", "an object");
     let quality: Option<String> = f.optional("quality", "a string");
@@ -347,13 +359,21 @@ fn parse_render_config(
             None
         }
     };
-    match format.as_deref() {
-        None | Some("mp4") => {}
-        Some(other) => bad(
-            "format",
-            format!("{other:?} is not supported: hf-regress compares \"mp4\" only"),
-        ),
-    }
+    let format = match format.as_deref() {
+        None => Format::Mp4,
+        Some(f) => f.parse::<Format>().unwrap_or_else(|e| {
+            bad("format", e);
+            Format::Mp4
+        }),
+    };
+    let codec = match codec.as_deref() {
+        None => None,
+        Some(_) if format != Format::Mp4 => {
+            bad("codec", format!("only mp4 takes a codec, not {format}"));
+            None
+        }
+        Some(c) => c.parse::<hf::Codec>().map_err(|e| bad("codec", e)).ok(),
+    };
     let workers = match workers {
         None => Workers::Auto,
         Some(Value::Number(n)) => match n.as_u64() {
@@ -384,7 +404,8 @@ fn parse_render_config(
     };
     (problems.len() == before).then_some(RenderConfig {
         fps,
-        format: Format::Mp4,
+        format,
+        codec,
         workers,
         variables,
         quality,

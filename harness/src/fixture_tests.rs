@@ -141,18 +141,32 @@ fn unknown_fields_top_level_and_nested() {
     );
     assert!(err.contains("unknown field"), "{err}");
     assert_names(
-        parse_edited(|m| drop(render_config(m).insert("codec".into(), "h264".into()))),
+        parse_edited(|m| drop(render_config(m).insert("codec".into(), "h123".into()))),
         "renderConfig.codec",
     );
 }
 
 #[test]
-fn webm_format() {
+fn every_format_parses_and_unknown_ones_are_named() {
+    for f in ["mp4", "webm", "mov", "png-sequence", "gif"] {
+        let meta = parse_edited(|m| drop(render_config(m).insert("format".into(), f.into())))
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        assert_eq!(meta.render.format.name(), f);
+    }
     let err = assert_names(
-        parse_edited(|m| drop(render_config(m).insert("format".into(), "webm".into()))),
+        parse_edited(|m| drop(render_config(m).insert("format".into(), "avi".into()))),
         "renderConfig.format",
     );
-    assert!(err.contains("webm"), "{err}");
+    assert!(err.contains("avi"), "{err}");
+    let err = assert_names(
+        parse_edited(|m| {
+            let rc = render_config(m);
+            rc.insert("format".into(), "gif".into());
+            rc.insert("codec".into(), "h265".into());
+        }),
+        "renderConfig.codec",
+    );
+    assert!(err.contains("gif"), "{err}");
 }
 
 #[test]

@@ -62,15 +62,31 @@ pub struct GoldenPaths {
     pub reference: bool,
 }
 
+/// The names a golden's output may have, one per format.
+const OUTPUTS: [&str; 5] = [
+    "output.mp4",
+    "output.webm",
+    "output.mov",
+    "output.gif",
+    "frames",
+];
+
 /// Suffix of pending golden files (`output.mp4.pending`).
 pub const PENDING: &str = ".pending";
 
 impl GoldenPaths {
-    /// The golden of fixture `name` under `root`.
+    /// The golden of fixture `name` under `root`: its output is whichever
+    /// of `output.mp4`, `output.webm`, `output.mov`, `output.gif` and
+    /// `frames/` (png-sequence) exists, or is pending (`output.mp4` when
+    /// none does; the runner names it with [`GoldenPaths::with_output`]).
     pub fn new(root: &Path, name: &str) -> Self {
         let dir = root.join("golden").join(name);
+        let output = OUTPUTS
+            .iter()
+            .find(|o| dir.join(o).exists() || pending(&dir.join(o)).exists())
+            .unwrap_or(&OUTPUTS[0]);
         Self {
-            video: dir.join("output.mp4"),
+            video: dir.join(output),
             html: dir.join("compiled.html"),
             provenance: dir.join("golden.json"),
             dir,
@@ -97,6 +113,13 @@ impl GoldenPaths {
         }
     }
 
+    /// The same golden with its output named `file_name` (a fixture's
+    /// format decides it).
+    pub fn with_output(mut self, file_name: &str) -> Self {
+        self.video = self.dir.join(file_name);
+        self
+    }
+
     /// The files in accept order: provenance last, so a half-accepted
     /// golden (interrupted between renames) still has the old provenance
     /// and shows up as drifted rather than silently current.
@@ -114,14 +137,14 @@ impl GoldenPaths {
         };
         required
             .iter()
-            .filter(|p| !p.is_file())
+            .filter(|p| !p.exists())
             .map(|p| p.to_path_buf())
             .collect()
     }
 
     /// True when any pending file exists.
     pub fn has_pending(&self) -> bool {
-        self.files().iter().any(|p| pending(p).is_file())
+        self.files().iter().any(|p| pending(p).exists())
     }
 }
 
@@ -301,12 +324,43 @@ pub fn write_pending(
         pending(&paths.html),
         pending(&paths.provenance),
     ];
-    let bytes = std::fs::read(video).map_err(io_err(video))?;
-    hf::sys::write_atomic(&targets[0], &bytes).map_err(io_err(&targets[0]))?;
+    if video.is_dir() {
+        copy_dir(video, &targets[0])?;
+    } else {
+        let bytes = std::fs::read(video).map_err(io_err(video))?;
+        hf::sys::write_atomic(&targets[0], &bytes).map_err(io_err(&targets[0]))?;
+    }
     for (target, content) in [(&targets[1], html), (&targets[2], json.as_str())] {
         hf::sys::write_atomic(target, content.as_bytes()).map_err(io_err(target))?;
     }
     Ok(targets.to_vec())
+}
+
+/// Copy the png-sequence folder `from` to `to` (through a temporary
+/// folder renamed into place, so a pending folder is whole or absent).
+fn copy_dir(from: &Path, to: &Path) -> Result<(), GoldenError> {
+    let tmp = to.with_extension("tmp");
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+    for entry in std::fs::read_dir(from).map_err(io_err(from))? {
+        let entry = entry.map_err(io_err(from))?;
+        let dest = tmp.join(entry.file_name());
+        std::fs::copy(entry.path(), &dest).map_err(io_err(&dest))?;
+    }
+    remove(to)?;
+    std::fs::rename(&tmp, to).map_err(io_err(to))
+}
+
+/// Remove a file or folder if it exists.
+fn remove(path: &Path) -> Result<(), GoldenError> {
+    let r = if path.is_dir() {
+        std::fs::remove_dir_all(path)
+    } else if path.exists() {
+        std::fs::remove_file(path)
+    } else {
+        Ok(())
+    };
+    r.map_err(io_err(path))
 }
 
 /// One fixture's pending golden, for `review`.
@@ -329,7 +383,7 @@ pub fn list_pending(root: &Path, layout: Layout) -> Result<Vec<Pending>, GoldenE
             .files()
             .iter()
             .map(|p| pending(p))
-            .filter(|p| p.is_file())
+            .filter(|p| p.exists())
             .collect();
         if files.is_empty() {
             continue;
@@ -360,6 +414,9 @@ pub fn accept(root: &Path, layout: Layout, name: &str) -> Result<Vec<PathBuf>, G
             hf::sys::write_atomic(file, json.as_bytes()).map_err(io_err(file))?;
             std::fs::remove_file(pending).map_err(io_err(pending))?;
         } else {
+            if pending.is_dir() {
+                remove(file)?;
+            }
             std::fs::rename(pending, file).map_err(io_err(file))?;
         }
         Ok(file.to_path_buf())
@@ -369,7 +426,7 @@ pub fn accept(root: &Path, layout: Layout, name: &str) -> Result<Vec<PathBuf>, G
 /// Delete fixture `name`'s pending files. Returns the files deleted.
 pub fn reject(root: &Path, layout: Layout, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
     each_pending(root, layout, name, |pending, _| {
-        std::fs::remove_file(pending).map_err(io_err(pending))?;
+        remove(pending)?;
         Ok(pending.to_path_buf())
     })
 }
@@ -389,7 +446,7 @@ fn each_pending(
     let mut done = Vec::new();
     for file in paths.files() {
         let p = pending(file);
-        if p.is_file() {
+        if p.exists() {
             done.push(act(&p, file)?);
         }
     }

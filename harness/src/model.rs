@@ -100,6 +100,29 @@ pub struct AudioResult {
     pub golden_envelope: Vec<f32>,
 }
 
+/// The alpha-plane comparison (formats with alpha).
+#[derive(Debug, Clone, Serialize)]
+pub struct AlphaResult {
+    /// Checkpoints compared.
+    pub checkpoints: usize,
+    /// Checkpoints whose alpha PSNR is below minPsnr.
+    pub failed: usize,
+    /// Lowest alpha PSNR (inf when all identical).
+    #[serde(serialize_with = "ser_db")]
+    pub min_psnr: f64,
+    /// failed <= maxFrameFailures.
+    pub passed: bool,
+}
+
+/// One check's outcome, in the order the checks ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckOutcome {
+    /// The check's name (`compiled`, `parity`, `visual`, `alpha`, `audio`).
+    pub name: String,
+    /// It found nothing wrong.
+    pub passed: bool,
+}
+
 /// The compiled-HTML snapshot comparison.
 #[derive(Debug, Clone, Serialize)]
 pub struct CompiledCheck {
@@ -156,6 +179,10 @@ pub struct FixtureResult {
     pub visual: Option<VisualResult>,
     /// Audio envelope check.
     pub audio: Option<AudioResult>,
+    /// Alpha-plane check (None when neither side has alpha).
+    pub alpha: Option<AlphaResult>,
+    /// Every check that ran, with its outcome.
+    pub checks: Vec<CheckOutcome>,
     /// The render.
     pub render: Option<RenderStats>,
     /// Seconds spent scoring (decode + compare), to weigh against render.
@@ -185,6 +212,8 @@ impl FixtureResult {
             parity: None,
             visual: None,
             audio: None,
+            alpha: None,
+            checks: Vec::new(),
             render: None,
             scoring_seconds: 0.0,
             provenance_drift: Vec::new(),

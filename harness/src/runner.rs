@@ -16,8 +16,8 @@ use crate::golden::{self, Environment, GoldenPaths, Provenance, UpdateNote};
 use crate::interrupt;
 use crate::layout::Layout;
 use crate::model::{FixtureResult, RenderStats, Verdict};
-use crate::progress::{db, Reporter};
-use crate::score::{audio, compiled, parity, visual};
+use crate::progress::Reporter;
+use crate::score::{self, audio, visual};
 
 /// How to run the selected fixtures.
 #[derive(Debug, Clone)]
@@ -173,7 +173,10 @@ impl<'a> Job<'a> {
             self.result.reasons.push(why.clone());
             return Ok(());
         }
-        let golden = self.opts.layout.golden(&self.opts.root, name);
+        let mut golden = self.opts.layout.golden(&self.opts.root, name);
+        if matches!(self.opts.layout, crate::layout::Layout::Hf) {
+            golden = golden.with_output(crate::fixture::output_name(meta.render.format));
+        }
         let tmp = tempfile::Builder::new()
             .prefix(&format!("hf-regress-{name}-"))
             .tempdir()
@@ -227,66 +230,28 @@ impl<'a> Job<'a> {
 
         self.reporter.state(self.pos, &name, "scoring…");
         let started = Instant::now();
-        if golden.html.is_file() {
-            let golden_html = std::fs::read_to_string(&golden.html)
-                .map_err(|e| format!("{}: {e}", golden.html.display()))?;
-            let check = compiled::compare(&report.compiled_html, &golden_html);
-            for e in &check.errors {
-                self.result.reasons.push(format!("compiled HTML: {e}"));
-            }
-            self.result.compiled = Some(check);
+        let golden_html = if golden.html.is_file() {
+            Some(
+                std::fs::read_to_string(&golden.html)
+                    .map_err(|e| format!("{}: {e}", golden.html.display()))?,
+            )
         } else {
             self.result.warnings.push(format!(
                 "no {}: the compiled-HTML check is skipped",
                 golden.html.display()
             ));
-        }
-
-        let info = hf::decode::probe(&report.output).map_err(|e| e.to_string())?;
-        let p = parity::check(&info);
-        if !p.passed {
-            self.result.reasons.push(parity::reason(&p));
-        }
-        self.result.parity = Some(p);
-
-        let (v, notes) = visual::compare(
-            &report.output,
-            &golden.video,
-            meta.min_psnr,
-            meta.max_frame_failures,
-        )
-        .map_err(|e| format!("visual comparison: {e}"))?;
-        self.reporter.visual_done(&name, &v);
-        if !v.passed {
-            let worst = v
-                .checkpoints
-                .iter()
-                .min_by(|a, b| a.psnr.total_cmp(&b.psnr));
-            let ssim = worst
-                .and_then(|c| c.ssim)
-                .map_or(String::new(), |s| format!(" (SSIM {s:.3})"));
-            self.result.reasons.push(format!(
-                "visual: {} of {} checkpoints below {} dB (at most {} allowed); worst {} dB{} at {:.2} s",
-                v.failed,
-                v.checkpoints.len(),
-                v.threshold_db,
-                v.max_failures,
-                db(v.min_psnr),
-                ssim,
-                worst.map_or(0.0, |c| c.time_s),
-            ));
-            self.result
-                .reasons
-                .extend(notes.into_iter().map(|n| format!("visual: {n}")));
-        }
-        self.result.visual = Some(v);
-
-        let (a, reasons) = audio::compare(&report.output, &golden.video, thresholds(meta))
-            .map_err(|e| format!("audio comparison: {e}"))?;
-        self.reporter.audio_done(&name, &a);
-        self.result.reasons.extend(reasons);
-        self.result.audio = Some(a);
-
+            None
+        };
+        let inputs = score::Inputs {
+            meta,
+            name: &name,
+            rendered_html: &report.compiled_html,
+            golden_html: golden_html.as_deref(),
+            rendered: score::Media::of(&report.output),
+            golden: score::Media::of(&golden.video),
+            reporter: self.reporter,
+        };
+        score::run_all(&inputs, &mut self.result)?;
         self.result.scoring_seconds = started.elapsed().as_secs_f64();
         self.result.verdict = if self.result.reasons.is_empty() {
             Verdict::Pass
@@ -298,7 +263,8 @@ impl<'a> Job<'a> {
 
     /// Render the fixture into `tmp`, recording the stats.
     fn render(&mut self, meta: &Meta, tmp: &Path) -> Result<RenderReport, String> {
-        let mut opts = RenderOptions::new(self.fixture.src(), tmp.join("output.mp4"));
+        let out = tmp.join(crate::fixture::output_name(meta.render.format));
+        let mut opts = RenderOptions::new(self.fixture.src(), out);
         meta.render.apply(&mut opts);
         opts.compiled_html_out = Some(tmp.join("compiled.html"));
         opts.offline = true;
@@ -339,16 +305,20 @@ impl<'a> Job<'a> {
         let name = self.fixture.name.clone();
         let mut note = UpdateNote {
             report_dir: Some(self.opts.report_dir.display().to_string()),
-            had_old_golden: golden.video.is_file(),
+            had_old_golden: golden.video.exists(),
             ..UpdateNote::default()
         };
         if note.had_old_golden {
             self.reporter
                 .state(self.pos, &name, "comparing with the old golden…");
             let started = Instant::now();
+            let (new, old) = (
+                score::Media::of(&report.output),
+                score::Media::of(&golden.video),
+            );
             let (v, _) = visual::compare(
-                &report.output,
-                &golden.video,
+                &new.video,
+                &old.video,
                 meta.min_psnr,
                 meta.max_frame_failures,
             )
@@ -359,7 +329,7 @@ impl<'a> Job<'a> {
             note.median_psnr_db = finite(v.median_psnr);
             note.failed_checkpoints = Some(v.failed);
             self.result.visual = Some(v);
-            let (a, _) = audio::compare(&report.output, &golden.video, thresholds(meta))
+            let (a, _) = audio::compare(&new.audio, &old.audio, audio::thresholds(meta))
                 .map_err(|e| format!("audio comparison with the old golden: {e}"))?;
             self.reporter.audio_done(&name, &a);
             note.audio_correlation = Some(a.correlation);
@@ -386,15 +356,6 @@ impl<'a> Job<'a> {
         self.result.pending = written.iter().map(|p| p.display().to_string()).collect();
         self.result.verdict = Verdict::Updated;
         Ok(())
-    }
-}
-
-/// The audio thresholds of a fixture.
-fn thresholds(meta: &Meta) -> audio::AudioThresholds {
-    audio::AudioThresholds {
-        min_correlation: meta.min_audio_correlation,
-        max_lag_windows: meta.max_audio_lag_windows,
-        max_residual_db: meta.max_audio_residual_rms_db,
     }
 }
 

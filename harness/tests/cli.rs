@@ -135,7 +135,7 @@ fn invalid_meta_exits_2_naming_file_and_field() {
     root.fixture("fine", &[]);
     let meta = r#"{"name": "broken", "description": "", "tags": [], "minPsnr": -5,
         "maxFrameFailures": 0, "minAudioCorrelation": 0.9, "maxAudioLagWindows": 4,
-        "renderConfig": {"fps": 30, "format": "webm"}}"#;
+        "renderConfig": {"fps": 30, "format": "avi"}}"#;
     root.fixture_with_meta("broken", meta);
 
     let o = root.run(&["broken"]);

@@ -1,6 +1,7 @@
-//! Assemble stage: the output appears atomically. The encoder writes to a
-//! temporary file beside the target; only a finished MP4 is renamed into
-//! place, and an unfinished one is removed whatever the reason.
+//! Assemble stage: the output appears atomically. The sink writes to a
+//! temporary file (or, for a png-sequence, a temporary folder) beside the
+//! target; only a finished one is renamed into place, and an unfinished
+//! one is removed whatever the reason.
 
 use std::path::{Path, PathBuf};
 
@@ -29,8 +30,8 @@ impl PendingOutput {
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "output.mp4".into());
-        let temp = dir.join(format!(".{name}.hf-{}.partial.mp4", std::process::id()));
+            .unwrap_or_else(|| "output".into());
+        let temp = dir.join(format!(".{name}.hf-{}.partial", std::process::id()));
         Ok(Self {
             temp,
             target: target.to_path_buf(),
@@ -43,10 +44,25 @@ impl PendingOutput {
         &self.temp
     }
 
-    /// Move the finished file into place.
+    /// Move the finished file or folder into place. A folder replaces an
+    /// existing folder of the same name: the old one is renamed aside
+    /// first and deleted after, so the target is never half-written.
     pub fn commit(mut self) -> Result<PathBuf> {
-        std::fs::rename(&self.temp, &self.target).map_err(|e| Error::io(&self.target, e))?;
+        let old = self.temp.with_extension("old");
+        let replacing = self.temp.is_dir() && self.target.is_dir();
+        if replacing {
+            std::fs::rename(&self.target, &old).map_err(|e| Error::io(&self.target, e))?;
+        }
+        if let Err(e) = std::fs::rename(&self.temp, &self.target) {
+            if replacing {
+                let _ = std::fs::rename(&old, &self.target);
+            }
+            return Err(Error::io(&self.target, e));
+        }
         self.committed = true;
+        if replacing {
+            let _ = std::fs::remove_dir_all(&old);
+        }
         Ok(self.target.clone())
     }
 }
@@ -54,7 +70,11 @@ impl PendingOutput {
 impl Drop for PendingOutput {
     fn drop(&mut self) {
         if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
+            if self.temp.is_dir() {
+                let _ = std::fs::remove_dir_all(&self.temp);
+            } else {
+                let _ = std::fs::remove_file(&self.temp);
+            }
         }
     }
 }

@@ -37,11 +37,12 @@ const WINDOW_PER_WORKER: u64 = 4;
 /// One captured frame on its way to the encoder.
 #[derive(Debug, Clone)]
 pub struct FrameMsg {
-    /// Frame index.
+    /// Frame index (in the composition).
     pub index: u64,
-    /// The JPEG. When `reused`, it is the same allocation as an earlier
-    /// frame of the same worker, so the encoder can skip decoding it.
-    pub jpeg: Arc<Vec<u8>>,
+    /// The screenshot (JPEG, or PNG when the format keeps alpha). When
+    /// `reused`, it is the same allocation as an earlier frame of the same
+    /// worker, so the encoder can skip decoding it.
+    pub image: Arc<Vec<u8>>,
     /// Chrome reported no damage and the previous capture was reused.
     pub reused: bool,
 }
@@ -54,8 +55,9 @@ pub struct CaptureJob<'a> {
     pub session: SessionOptions,
     /// Frame rate (frame k is at k·den/num seconds).
     pub fps: Fps,
-    /// Frames in the render.
-    pub total: u64,
+    /// The composition frames to capture, ascending and without repeats
+    /// (all of them, a `--frames` range, or a snapshot's few).
+    pub order: Arc<[u64]>,
     /// The plan (worker count of the first attempt).
     pub plan: CapturePlan,
     /// Frames of the composition's `<video>` elements, if it has any.
@@ -68,7 +70,7 @@ pub struct CaptureJob<'a> {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Where frames go.
     pub frames: mpsc::Sender<FrameMsg>,
-    /// The next frame index the encoder waits for.
+    /// How many frames of `order` the encoder has taken.
     pub encoded: watch::Receiver<u64>,
 }
 
@@ -86,7 +88,7 @@ pub struct CaptureOutcome {
 /// Capture every frame. `first` is the probe's session, reused as the
 /// first worker of the first attempt.
 pub async fn run(job: CaptureJob<'_>, first: Option<Session>) -> Result<CaptureOutcome> {
-    let mut missing: Vec<u64> = (0..job.total).collect();
+    let mut missing: Vec<u64> = job.order.to_vec();
     let mut outcome = CaptureOutcome::default();
     let mut first = first;
     let mut policy = retry::Policy::new(job.plan.workers);
@@ -200,10 +202,12 @@ async fn worker(
     let mut last: Option<Arc<Vec<u8>>> = None;
     let mut last_videos: Vec<crate::video::Shown> = Vec::new();
     let mut encoded = job.encoded.clone();
+    let total = job.order.len() as u64;
     let result: Result<()> = async {
         for &f in frames {
-            // Stay within the encoder's reorder window.
-            while f >= *encoded.borrow() + window {
+            // Stay within the encoder's reorder window (by output position).
+            let pos = job.order.binary_search(&f).unwrap_or(0) as u64;
+            while pos >= *encoded.borrow() + window {
                 if stop.get() {
                     return Ok(());
                 }
@@ -242,7 +246,7 @@ async fn worker(
             let shot = session
                 .capture(f, job.damage_aware && last.is_some() && !video_changed)
                 .await?;
-            let (jpeg, was_reused) = match (shot.jpeg, &last) {
+            let (image, was_reused) = match (shot.image, &last) {
                 (None, Some(prev)) if job.damage_aware && !shot.has_damage => {
                     (Arc::clone(prev), true)
                 }
@@ -262,10 +266,10 @@ async fn worker(
                     })
                 }
             };
-            last = Some(Arc::clone(&jpeg));
+            last = Some(Arc::clone(&image));
             let msg = FrameMsg {
                 index: f,
-                jpeg,
+                image,
                 reused: was_reused,
             };
             if job.frames.send(msg).await.is_err() {
@@ -280,9 +284,9 @@ async fn worker(
             let d = done.get();
             (job.events)(Event::Frame {
                 done: d,
-                total: job.total,
+                total,
                 workers,
-                percent: 25.0 + 45.0 * d as f64 / job.total.max(1) as f64,
+                percent: 25.0 + 45.0 * d as f64 / total.max(1) as f64,
             });
         }
         Ok(())

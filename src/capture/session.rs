@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use chromiumoxide::browser::Browser;
-use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::dom::Rgba;
+use chromiumoxide::cdp::browser_protocol::emulation::{
+    SetDefaultBackgroundColorOverrideParams, SetDeviceMetricsOverrideParams,
+};
 use chromiumoxide::cdp::browser_protocol::fetch::{
     ContinueRequestParams, EnableParams as FetchEnable, EventRequestPaused, FailRequestParams,
     FulfillRequestParams, HeaderEntry, RequestPattern, RequestStage,
@@ -69,6 +72,9 @@ pub struct SessionOptions {
     pub ready_timeout: Duration,
     /// JPEG quality of captures.
     pub jpeg_quality: i64,
+    /// Capture PNG with alpha over a transparent default background
+    /// (formats that keep alpha, and snapshots) instead of opaque JPEG.
+    pub alpha: bool,
     /// Milliseconds between frames (for BeginFrame ticks).
     pub frame_interval_ms: f64,
 }
@@ -76,8 +82,8 @@ pub struct SessionOptions {
 /// One captured frame.
 #[derive(Debug, Clone)]
 pub struct Shot {
-    /// JPEG bytes; None when Chrome drew nothing new (no damage).
-    pub jpeg: Option<Vec<u8>>,
+    /// JPEG (or PNG) bytes; None when Chrome drew nothing new (no damage).
+    pub image: Option<Vec<u8>>,
     /// Chrome's damage flag for this frame.
     pub has_damage: bool,
 }
@@ -368,6 +374,22 @@ impl Session {
             })?;
         self.call("Emulation.setDeviceMetricsOverride", page.execute(metrics))
             .await?;
+        if self.opts.alpha {
+            // Where the page paints nothing, the capture is transparent.
+            let clear = SetDefaultBackgroundColorOverrideParams::builder()
+                .color(Rgba {
+                    r: 0,
+                    g: 0,
+                    b: 0,
+                    a: Some(0.0),
+                })
+                .build();
+            self.call(
+                "Emulation.setDefaultBackgroundColorOverride",
+                page.execute(clear),
+            )
+            .await?;
+        }
         let nav = NavigateParams::new(format!("{ORIGIN}/index.html"));
         self.call("Page.navigate", page.execute(nav)).await?;
         self.wait_ready().await
@@ -547,7 +569,15 @@ impl Session {
         let mut b = BeginFrameParams::builder()
             .interval(self.opts.frame_interval_ms)
             .frame_time_ticks(self.next_tick());
-        if screenshot {
+        if screenshot && self.opts.alpha {
+            // PNG is lossless and keeps straight alpha; JPEG has none.
+            b = b.screenshot(
+                ScreenshotParams::builder()
+                    .format(ScreenshotParamsFormat::Png)
+                    .optimize_for_speed(true)
+                    .build(),
+            );
+        } else if screenshot {
             b = b.screenshot(
                 ScreenshotParams::builder()
                     .format(ScreenshotParamsFormat::Jpeg)
@@ -562,7 +592,7 @@ impl Session {
         let resp = self
             .call("HeadlessExperimental.beginFrame", page.execute(b.build()))
             .await?;
-        let jpeg = match &resp.result.screenshot_data {
+        let image = match &resp.result.screenshot_data {
             Some(data) => Some(
                 base64::engine::general_purpose::STANDARD
                     .decode(AsRef::<str>::as_ref(data))
@@ -574,7 +604,7 @@ impl Session {
             None => None,
         };
         Ok(Shot {
-            jpeg,
+            image,
             has_damage: resp.result.has_damage,
         })
     }
@@ -597,7 +627,7 @@ impl Session {
                 if !damaged {
                     self.damaged_run = 0;
                     return Ok(Shot {
-                        jpeg: None,
+                        image: None,
                         has_damage: false,
                     });
                 }

@@ -104,6 +104,20 @@ pub struct CompileOptions {
     pub duration: Option<f64>,
 }
 
+impl CompileOptions {
+    /// The compile settings of a render: the in-process pipeline and
+    /// `hf plan` must compile a composition identically, so both take them
+    /// from here.
+    pub fn of_render(opts: &crate::config::RenderOptions) -> Self {
+        Self {
+            fps: opts.fps,
+            variables: opts.variables.clone(),
+            strict_variables: opts.strict_variables,
+            duration: None,
+        }
+    }
+}
+
 /// Find `index.html` for an input path: a folder holding it, a fixture
 /// folder whose `src/` holds it, or the file itself.
 pub fn locate_index(input: &Path) -> Result<PathBuf> {

@@ -7,6 +7,7 @@
 //! decoder), the same numbering as FFmpeg's `select='eq(n,N)'`, so a frame
 //! picked here is the frame `ffmpeg` would pick.
 
+mod alpha;
 mod audio;
 mod video;
 
@@ -19,6 +20,7 @@ use ffmpeg_next as ffmpeg;
 
 use crate::error::{Error, Result};
 
+pub use alpha::{decode_alpha_each, AlphaPlane};
 pub use audio::decode_audio;
 pub use video::{decode_video, decode_video_each, decode_video_from, YuvFrame};
 

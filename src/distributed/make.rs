@@ -27,15 +27,7 @@ pub fn make_plan(
         stage: Stage::Compile,
     });
     let t = std::time::Instant::now();
-    let comp = compile::compile(
-        &opts.input,
-        &CompileOptions {
-            fps: opts.fps,
-            variables: opts.variables.clone(),
-            strict_variables: opts.strict_variables,
-            duration: None,
-        },
-    )?;
+    let comp = compile::compile(&opts.input, &CompileOptions::of_render(opts))?;
     if comp.needs_duration {
         // A plan fixes the frame count up front; inferring the length
         // needs a browser, which planning does not open.

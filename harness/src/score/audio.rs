@@ -282,3 +282,37 @@ pub fn compare(
 #[cfg(test)]
 #[path = "audio_tests.rs"]
 mod tests;
+
+/// The audio envelope as a [`super::Check`].
+pub struct AudioCheck;
+
+impl super::Check for AudioCheck {
+    fn name(&self) -> &'static str {
+        "audio"
+    }
+
+    fn run(
+        &self,
+        input: &super::Inputs<'_>,
+        result: &mut crate::model::FixtureResult,
+    ) -> Result<Vec<String>, ScoreError> {
+        let (r, g) = (&input.rendered.audio, &input.golden.audio);
+        // A png-sequence of a silent composition has no audio.wav.
+        if !r.exists() && !g.exists() {
+            return Ok(Vec::new());
+        }
+        let (a, reasons) = compare(r, g, thresholds(input.meta))?;
+        input.reporter.audio_done(input.name, &a);
+        result.audio = Some(a);
+        Ok(reasons)
+    }
+}
+
+/// The audio thresholds of a fixture.
+pub fn thresholds(meta: &crate::fixture::Meta) -> AudioThresholds {
+    AudioThresholds {
+        min_correlation: meta.min_audio_correlation,
+        max_lag_windows: meta.max_audio_lag_windows,
+        max_residual_db: meta.max_audio_residual_rms_db,
+    }
+}

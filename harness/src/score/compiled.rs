@@ -234,6 +234,33 @@ fn fail(message: String) -> CompiledCheck {
     }
 }
 
+/// The compiled-HTML snapshot as a [`super::Check`].
+pub struct CompiledHtmlCheck;
+
+impl super::Check for CompiledHtmlCheck {
+    fn name(&self) -> &'static str {
+        "compiled"
+    }
+
+    fn run(
+        &self,
+        input: &super::Inputs<'_>,
+        result: &mut crate::model::FixtureResult,
+    ) -> Result<Vec<String>, super::ScoreError> {
+        let Some(golden_html) = input.golden_html else {
+            return Ok(Vec::new());
+        };
+        let check = compare(input.rendered_html, golden_html);
+        let reasons = check
+            .errors
+            .iter()
+            .map(|e| format!("compiled HTML: {e}"))
+            .collect();
+        result.compiled = Some(check);
+        Ok(reasons)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

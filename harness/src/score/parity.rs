@@ -30,6 +30,40 @@ pub fn reason(p: &StreamParity) -> String {
     )
 }
 
+/// Stream parity as a [`super::Check`].
+pub struct ParityCheck;
+
+impl super::Check for ParityCheck {
+    fn name(&self) -> &'static str {
+        "parity"
+    }
+
+    fn run(
+        &self,
+        input: &super::Inputs<'_>,
+        result: &mut crate::model::FixtureResult,
+    ) -> Result<Vec<String>, super::ScoreError> {
+        let mut info = hf::decode::probe(&input.rendered.video)?;
+        if input.rendered.audio != input.rendered.video {
+            // A png-sequence: its audio is the WAV beside the frames.
+            info.audio_duration_s = match input.rendered.audio.is_file() {
+                true => hf::decode::probe(&input.rendered.audio)?.audio_duration_s,
+                false => None,
+            };
+            let fps = input.meta.render.fps.map_or(30.0, |f| f.as_f64());
+            info.video_duration_s = info.video_frames as f64 / fps;
+        }
+        let p = check(&info);
+        let reasons = if p.passed {
+            Vec::new()
+        } else {
+            vec![reason(&p)]
+        };
+        result.parity = Some(p);
+        Ok(reasons)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -282,3 +282,50 @@ fn score_frames(
 #[cfg(test)]
 #[path = "visual_tests.rs"]
 mod tests;
+
+/// PSNR at the checkpoints as a [`super::Check`].
+pub struct VisualCheck;
+
+impl super::Check for VisualCheck {
+    fn name(&self) -> &'static str {
+        "visual"
+    }
+
+    fn run(
+        &self,
+        input: &super::Inputs<'_>,
+        result: &mut crate::model::FixtureResult,
+    ) -> Result<Vec<String>, ScoreError> {
+        let meta = input.meta;
+        let (v, notes) = compare(
+            &input.rendered.video,
+            &input.golden.video,
+            meta.min_psnr,
+            meta.max_frame_failures,
+        )?;
+        input.reporter.visual_done(input.name, &v);
+        let mut reasons = Vec::new();
+        if !v.passed {
+            let worst = v
+                .checkpoints
+                .iter()
+                .min_by(|a, b| a.psnr.total_cmp(&b.psnr));
+            let ssim = worst
+                .and_then(|c| c.ssim)
+                .map_or(String::new(), |s| format!(" (SSIM {s:.3})"));
+            reasons.push(format!(
+                "visual: {} of {} checkpoints below {} dB (at most {} allowed); worst {} dB{} at {:.2} s",
+                v.failed,
+                v.checkpoints.len(),
+                v.threshold_db,
+                v.max_failures,
+                crate::progress::db(v.min_psnr),
+                ssim,
+                worst.map_or(0.0, |c| c.time_s),
+            ));
+            reasons.extend(notes.into_iter().map(|n| format!("visual: {n}")));
+        }
+        result.visual = Some(v);
+        Ok(reasons)
+    }
+}

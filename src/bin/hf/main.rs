@@ -5,6 +5,7 @@ mod fetch;
 mod plan;
 mod progress;
 mod render;
+mod snapshot;
 
 use clap::{Parser, Subcommand};
 
@@ -34,11 +35,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Render a composition to MP4.
+    /// Render a composition to MP4, WebM, MOV, GIF or a PNG sequence.
     Render(render::RenderArgs),
     /// Fill the package cache with what compositions need (CDN scripts,
     /// fonts), so they render offline.
     Fetch(fetch::FetchArgs),
+    /// Write the frames shown at given times as PNG files.
+    Snapshot(snapshot::SnapshotArgs),
     /// Freeze a composition into a plan folder for a distributed render.
     Plan(plan::PlanArgs),
 }
@@ -60,6 +63,7 @@ fn main() {
     let code = match cli.command {
         Command::Render(args) => render::run(args),
         Command::Fetch(args) => fetch::run(args),
+        Command::Snapshot(args) => snapshot::run(args),
         Command::Plan(args) => plan::run(args),
     };
     std::process::exit(code);

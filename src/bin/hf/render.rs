@@ -6,28 +6,70 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use hf::{Fps, Quality, RenderOptions, Workers};
+use hf::{Codec, Format, Fps, FrameRange, Quality, RenderOptions, Workers};
 
 use crate::progress::Progress;
 
 /// Arguments of `hf render`.
 #[derive(Args)]
 pub struct RenderArgs {
-    /// Composition folder, fixture folder (with src/), or index.html.
-    input: PathBuf,
-    /// Output MP4.
+    /// Composition, browser and progress settings (shared with `hf snapshot`).
+    #[command(flatten)]
+    page: PageArgs,
+    /// Output file (.mp4, .webm, .mov, .gif) or folder (png-sequence).
     #[arg(short, long)]
     output: PathBuf,
-    /// Frame rate: an integer or a ratio like 30000/1001 (default: the
-    /// composition's data-fps, else 30).
+    /// Output format (default: from the output's extension; a name without
+    /// one is a png-sequence folder).
     #[arg(long)]
-    fps: Option<Fps>,
+    format: Option<Format>,
+    /// Video codec of an MP4: h264 (default) or h265.
+    #[arg(long)]
+    codec: Option<Codec>,
+    /// Constant rate factor (mp4: 0-51, webm: 0-63) instead of the
+    /// quality preset's; not with --video-bitrate.
+    #[arg(long)]
+    crf: Option<u32>,
+    /// Average video bitrate (e.g. 5M, 800k, 2500000) instead of a CRF.
+    #[arg(long, value_parser = parse_bitrate)]
+    video_bitrate: Option<u64>,
+    /// x264/x265 preset (ultrafast … veryslow) instead of the quality's.
+    #[arg(long)]
+    preset: Option<String>,
+    /// GIF loop count: 0 loops forever, N plays N+1 times.
+    #[arg(long, default_value_t = 0)]
+    gif_loop: u16,
+    /// Render only frames A to B, both inclusive, 0-based (frame k is the
+    /// page at k / fps seconds), e.g. --frames 30-59.
+    #[arg(long)]
+    frames: Option<FrameRange>,
     /// Encoder preset: draft, standard or high.
     #[arg(long, default_value = "standard")]
     quality: Quality,
     /// Capture browsers: auto or a number.
     #[arg(long, default_value = "auto")]
     workers: Workers,
+    /// Also write the compiled HTML here.
+    #[arg(long)]
+    compiled_html: Option<PathBuf>,
+    /// Write the perf summary as JSON here.
+    #[arg(long)]
+    perf_json: Option<PathBuf>,
+    /// Capture every frame even when Chrome reports no change.
+    #[arg(long)]
+    no_damage_reuse: bool,
+}
+
+/// What `hf render` and `hf snapshot` share: the composition, its
+/// variables, the browser and the progress display.
+#[derive(Args)]
+pub struct PageArgs {
+    /// Composition folder, fixture folder (with src/), or index.html.
+    input: PathBuf,
+    /// Frame rate: an integer or a ratio like 30000/1001 (default: the
+    /// composition's data-fps, else 30).
+    #[arg(long)]
+    fps: Option<Fps>,
     /// Variable overrides as a JSON object.
     #[arg(long)]
     variables: Option<String>,
@@ -48,64 +90,73 @@ pub struct RenderArgs {
     /// the source tree's tools/npm/node_modules).
     #[arg(long)]
     npm_dir: Option<PathBuf>,
-    /// Also write the compiled HTML here.
-    #[arg(long)]
-    compiled_html: Option<PathBuf>,
-    /// Write the perf summary as JSON here.
-    #[arg(long)]
-    perf_json: Option<PathBuf>,
     /// Time limit in seconds for any single browser call (seek, capture).
     #[arg(long, default_value_t = 30.0)]
     cdp_timeout: f64,
     /// Time limit in seconds for the page to become ready.
     #[arg(long, default_value_t = 30.0)]
     ready_timeout: f64,
-    /// Capture every frame even when Chrome reports no change.
-    #[arg(long)]
-    no_damage_reuse: bool,
     /// Print the capture plan and every stage.
     #[arg(short, long)]
-    verbose: bool,
+    pub verbose: bool,
+}
+
+impl PageArgs {
+    /// Options for rendering to `output`, with Ctrl-C wired to cancel;
+    /// `Err` is the exit code after the message was printed.
+    pub fn options(&self, output: &std::path::Path) -> Result<RenderOptions, i32> {
+        let variables = load_variables(self.variables.as_deref(), self.variables_file.as_deref())
+            .map_err(|message| {
+            eprintln!("error: {message}");
+            2
+        })?;
+        for (flag, v) in [
+            ("--cdp-timeout", self.cdp_timeout),
+            ("--ready-timeout", self.ready_timeout),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                eprintln!("error: {flag} must be a positive number of seconds");
+                return Err(2);
+            }
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        install_ctrlc(Arc::clone(&cancel));
+        let mut opts = RenderOptions::new(&self.input, output);
+        opts.fps = self.fps;
+        opts.variables = variables;
+        opts.strict_variables = self.strict_variables;
+        opts.offline |= self.offline;
+        opts.chrome = self.chrome.clone();
+        opts.npm_dir = self.npm_dir.clone();
+        opts.cdp_timeout = Duration::from_secs_f64(self.cdp_timeout);
+        opts.ready_timeout = Duration::from_secs_f64(self.ready_timeout);
+        opts.cancel = Some(cancel);
+        Ok(opts)
+    }
 }
 
 /// Run the render; returns the process exit code.
 pub fn run(args: RenderArgs) -> i32 {
-    let variables = match load_variables(args.variables.as_deref(), args.variables_file.as_deref())
-    {
-        Ok(v) => v,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return 2;
-        }
+    let mut opts = match args.page.options(&args.output) {
+        Ok(o) => o,
+        Err(code) => return code,
     };
-    for (flag, v) in [
-        ("--cdp-timeout", args.cdp_timeout),
-        ("--ready-timeout", args.ready_timeout),
-    ] {
-        if !(v.is_finite() && v > 0.0) {
-            eprintln!("error: {flag} must be a positive number of seconds");
-            return 2;
-        }
-    }
-    let cancel = Arc::new(AtomicBool::new(false));
-    install_ctrlc(Arc::clone(&cancel));
-
-    let mut opts = RenderOptions::new(&args.input, &args.output);
-    opts.fps = args.fps;
+    opts.output_settings = hf::OutputSettings {
+        format: args.format,
+        codec: args.codec,
+        crf: args.crf,
+        video_bitrate: args.video_bitrate,
+        preset: args.preset,
+        gif_loop: args.gif_loop,
+        gop: None,
+    };
+    opts.frames = args.frames;
     opts.quality = args.quality;
     opts.workers = args.workers;
-    opts.variables = variables;
-    opts.strict_variables = args.strict_variables;
-    opts.offline |= args.offline;
-    opts.chrome = args.chrome;
-    opts.npm_dir = args.npm_dir;
     opts.compiled_html_out = args.compiled_html;
-    opts.cdp_timeout = Duration::from_secs_f64(args.cdp_timeout);
-    opts.ready_timeout = Duration::from_secs_f64(args.ready_timeout);
     opts.damage_aware = !args.no_damage_reuse;
-    opts.cancel = Some(cancel);
 
-    let progress = Progress::new(args.verbose);
+    let progress = Progress::new(args.page.verbose);
     let result = hf::render(&opts, &|e| progress.event(e));
     progress.finish();
     match result {
@@ -130,6 +181,21 @@ pub fn run(args: RenderArgs) -> i32 {
             eprintln!("error: {e}");
             e.exit_code()
         }
+    }
+}
+
+/// `5M`, `800k` or a plain number of bits per second.
+fn parse_bitrate(s: &str) -> Result<u64, String> {
+    let (digits, scale) = match s.chars().last() {
+        Some('k' | 'K') => (&s[..s.len() - 1], 1_000.0),
+        Some('m' | 'M') => (&s[..s.len() - 1], 1_000_000.0),
+        _ => (s, 1.0),
+    };
+    match digits.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok((v * scale).round() as u64),
+        _ => Err(format!(
+            "invalid bitrate {s:?}: expected bits per second like 5M, 800k or 2500000"
+        )),
     }
 }
 
