@@ -22,6 +22,10 @@ pub struct Canonical {
     pub family: &'static str,
     /// Fontsource's id, the npm package's name after `@fontsource/`.
     pub id: &'static str,
+    /// The package version whose latin files are byte for byte the ones
+    /// the reference embeds (checked against its bundle; a later release
+    /// of a package may redraw the family).
+    pub version: &'static str,
     /// Weights the reference embeds itself (its latin subset); the rest it
     /// supplements from the canonical family when it can reach it.
     pub bundled_weights: &'static [u16],
@@ -40,30 +44,36 @@ const W4: &[u16] = &[400];
 
 /// The canonical families the reference bundles.
 pub const CANONICAL: &[Canonical] = &[
-    canon("Inter", "inter", W4_7_9),
-    canon("Montserrat", "montserrat", W4_7_9),
-    canon("Outfit", "outfit", W4_7_9),
-    canon("Nunito", "nunito", W4_7_9),
-    canon("Oswald", "oswald", W4_7),
-    canon("League Gothic", "league-gothic", W4),
-    canon("Archivo Black", "archivo-black", W4),
-    canon("Space Mono", "space-mono", W4_7),
-    canon("IBM Plex Mono", "ibm-plex-mono", W4_7),
-    canon("JetBrains Mono", "jetbrains-mono", W4_7),
-    canon("EB Garamond", "eb-garamond", W4_7),
-    canon("Playfair Display", "playfair-display", W4_7_9),
-    canon("Source Code Pro", "source-code-pro", W4_7),
-    canon("Noto Sans JP", "noto-sans-jp", W4_7),
-    canon("Roboto", "roboto", W4_7_9),
-    canon("Open Sans", "open-sans", W4_7),
-    canon("Lato", "lato", W4_7_9),
-    canon("Poppins", "poppins", W4_7_9),
+    canon("Inter", "inter", "5.2.8", W4_7_9),
+    canon("Montserrat", "montserrat", "5.2.8", W4_7_9),
+    canon("Outfit", "outfit", "5.2.8", W4_7_9),
+    canon("Nunito", "nunito", "5.2.7", W4_7_9),
+    canon("Oswald", "oswald", "5.2.8", W4_7),
+    canon("League Gothic", "league-gothic", "5.2.8", W4),
+    canon("Archivo Black", "archivo-black", "5.2.8", W4),
+    canon("Space Mono", "space-mono", "5.2.9", W4_7),
+    canon("IBM Plex Mono", "ibm-plex-mono", "5.2.7", W4_7),
+    canon("JetBrains Mono", "jetbrains-mono", "5.2.8", W4_7),
+    canon("EB Garamond", "eb-garamond", "5.2.7", W4_7),
+    canon("Playfair Display", "playfair-display", "5.2.8", W4_7_9),
+    canon("Source Code Pro", "source-code-pro", "5.2.7", W4_7),
+    canon("Noto Sans JP", "noto-sans-jp", "5.2.9", W4_7),
+    canon("Roboto", "roboto", "5.2.10", W4_7_9),
+    canon("Open Sans", "open-sans", "5.2.7", W4_7),
+    canon("Lato", "lato", "5.2.7", W4_7_9),
+    canon("Poppins", "poppins", "5.2.7", W4_7_9),
 ];
 
-const fn canon(family: &'static str, id: &'static str, w: &'static [u16]) -> Canonical {
+const fn canon(
+    family: &'static str,
+    id: &'static str,
+    version: &'static str,
+    w: &'static [u16],
+) -> Canonical {
     Canonical {
         family,
         id,
+        version,
         bundled_weights: w,
     }
 }
