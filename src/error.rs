@@ -63,6 +63,16 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A package a CDN URL or font names cannot be had: not in the cache
+    /// under `--offline`, a corrupted cache entry under `--offline`, a
+    /// tarball whose hash differs from the registry's, npm failing.
+    #[error("package {package}: {message}")]
+    Package {
+        /// `name@version` (or the spec the page wrote).
+        package: String,
+        /// What is wrong and the command that fixes it.
+        message: String,
+    },
     /// The render was interrupted (Ctrl-C).
     #[error("render cancelled")]
     Cancelled,
@@ -77,6 +87,7 @@ impl Error {
             Self::Browser { .. } | Self::Timeout { .. } => 4,
             Self::Media { .. } => 5,
             Self::Io { .. } => 6,
+            Self::Package { .. } => 7,
             Self::Cancelled => 130,
         }
     }

@@ -15,6 +15,7 @@ pub mod decode;
 pub mod encode;
 pub mod error;
 pub mod events;
+pub mod packages;
 pub mod perf;
 mod pipeline;
 pub mod probe;
@@ -24,7 +25,7 @@ pub use config::{Fps, Quality, RenderOptions, Workers};
 pub use error::{Error, Evidence, Result};
 pub use events::{Event, EventSink, Stage};
 pub use perf::PerfSummary;
-pub use pipeline::{render, RenderReport};
+pub use pipeline::{default_npm_dir, render, RenderReport};
 
 /// The hf version, recorded in perf summaries and golden provenance.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

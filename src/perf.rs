@@ -101,4 +101,8 @@ pub struct PerfSummary {
     /// Peak resident memory of hf itself plus its Chrome processes, in MiB,
     /// sampled during capture.
     pub peak_rss_mib: f64,
+    /// The packages the page ran (CDN scripts, fonts): name@version and
+    /// integrity, with the specs that resolved to each.
+    #[serde(default)]
+    pub packages: Vec<crate::packages::PackageUse>,
 }

@@ -16,6 +16,7 @@ use crate::config::{Fps, RenderOptions};
 use crate::encode::{EncodeSettings, VideoEncoder};
 use crate::error::{Error, Result};
 use crate::events::{Event, EventSink, Stage};
+use crate::packages::{prepare, Cache, Packages};
 use crate::perf::{PerfSummary, StageTimes};
 
 /// What a finished render produced.
@@ -77,7 +78,7 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         stage: Stage::Compile,
     });
     let t = Instant::now();
-    let comp = compile::compile(
+    let mut comp = compile::compile(
         &opts.input,
         &CompileOptions {
             fps: opts.fps,
@@ -86,6 +87,18 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         },
     )?;
     for w in &comp.warnings {
+        warn(&mut warnings, w.clone());
+    }
+    let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
+    let packages = Arc::new(Packages::new(
+        Cache::at(Cache::default_root()),
+        Some(npm_dir.clone()),
+        opts.offline,
+        format!("hf fetch {}", opts.input.display()),
+    ));
+    let prepared = prepare::prepare(&prepare::needs(&comp.html, &comp.dir), &packages)?;
+    comp.html = prepared.inject(&comp.html);
+    for w in &prepared.warnings {
         warn(&mut warnings, w.clone());
     }
     if let Some(path) = &opts.compiled_html_out {
@@ -113,7 +126,6 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         total_frames: total,
     });
 
-    let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
     let videos = crate::video::VideoFrames::new(&comp.videos, comp.fps, total)?;
     let mut server = Server::new(
         comp.dir.clone(),
@@ -121,7 +133,8 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         compile::RUNTIME_JS,
         Some(npm_dir),
         opts.offline,
-    );
+    )
+    .with_packages(Arc::clone(&packages));
     if let Some(v) = &videos {
         server = server.with_video_frames(v.dir().to_path_buf());
     }
@@ -185,6 +198,9 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
             ),
         );
     }
+    if let Some(e) = packages.first_failure() {
+        return Err(e);
+    }
     let t = Instant::now();
     let path = output.commit()?;
     let assemble_ms = staged.assemble_ms + ms(t.elapsed());
@@ -219,6 +235,7 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         attempts: staged.capture.attempts,
         per_frame: staged.per_frame,
         peak_rss_mib,
+        packages: packages.used(),
     };
     Ok(RenderReport {
         output: path,

@@ -1,12 +1,16 @@
 //! Answers every request the page makes, inside hf: the composition folder
-//! under a private origin, CDN script URLs from a local npm copy, and
-//! everything else blocked (offline) or let through (online).
+//! under a private origin, CDN package URLs at their exact version from the
+//! package cache (or the local npm copy), Google Fonts stylesheets as
+//! `@font-face` rules over `@fontsource` packages, and everything else
+//! blocked (offline) or let through (online).
 //!
 //! Requests are intercepted with the DevTools Fetch domain, so no port is
 //! opened and no path outside the composition folder can be served.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use crate::packages::{fonts, Cache, Packages};
 
 /// The origin the composition is served from. `.localhost` names never
 /// leave the machine, and every request to it is answered by hf.
@@ -36,7 +40,7 @@ pub struct Server {
     root: PathBuf,
     index_html: String,
     runtime_js: &'static str,
-    npm_dir: Option<PathBuf>,
+    packages: Arc<Packages>,
     offline: bool,
     video_dir: Option<PathBuf>,
     /// Requests refused or failed, for warnings and error evidence.
@@ -44,7 +48,9 @@ pub struct Server {
 }
 
 impl Server {
-    /// Serve `root`, answering `/index.html` with the compiled HTML.
+    /// Serve `root`, answering `/index.html` with the compiled HTML; CDN
+    /// packages come from the default cache and `npm_dir` (see
+    /// [`Server::with_packages`] to share a resolver).
     pub fn new(
         root: PathBuf,
         index_html: String,
@@ -52,11 +58,17 @@ impl Server {
         npm_dir: Option<PathBuf>,
         offline: bool,
     ) -> Self {
+        let fix = format!("hf fetch {}", root.display());
         Self {
             root,
             index_html,
             runtime_js,
-            npm_dir,
+            packages: Arc::new(Packages::new(
+                Cache::at(Cache::default_root()),
+                npm_dir,
+                offline,
+                fix,
+            )),
             offline,
             video_dir: None,
             log: Mutex::new(Vec::new()),
@@ -68,6 +80,18 @@ impl Server {
     pub fn with_video_frames(mut self, dir: PathBuf) -> Self {
         self.video_dir = Some(dir);
         self
+    }
+
+    /// Resolve CDN packages with `packages` (the render's resolver, which
+    /// preflight has already filled), so the resolved set is one.
+    pub fn with_packages(mut self, packages: Arc<Packages>) -> Self {
+        self.packages = packages;
+        self
+    }
+
+    /// The resolver: its resolved set and the failures met while serving.
+    pub fn packages(&self) -> &Packages {
+        &self.packages
     }
 
     fn note(&self, line: String) {
@@ -88,10 +112,11 @@ impl Server {
         if url.starts_with("data:") || url.starts_with("blob:") || url.starts_with("about:") {
             return Answer::Continue;
         }
+        if fonts::is_google_css(url) {
+            return self.google_answer(url);
+        }
         if let Some((pkg, file)) = cdn_package_file(url) {
-            if let Some(answer) = self.npm_answer(url, &pkg, &file) {
-                return answer;
-            }
+            return self.npm_answer(url, &pkg, &file);
         }
         if self.offline {
             self.note(format!("blocked (offline): {url}"));
@@ -143,30 +168,38 @@ impl Server {
         }
     }
 
-    fn npm_answer(&self, url: &str, pkg: &NpmRef, file: &str) -> Option<Answer> {
-        let dir = self.npm_dir.as_ref()?.join(&pkg.name);
-        let manifest = std::fs::read_to_string(dir.join("package.json")).ok()?;
-        let local_version = serde_json::from_str::<serde_json::Value>(&manifest)
-            .ok()
-            .and_then(|v| v.get("version").and_then(|v| v.as_str()).map(str::to_owned))
-            .unwrap_or_default();
-        let mut candidates = vec![dir.join(file)];
-        if !file.starts_with("dist/") {
-            candidates.push(dir.join("dist").join(file));
-        }
-        let path = candidates.into_iter().find(|p| p.is_file())?;
-        if let Some(want) = &pkg.version {
-            if !version_matches(want, &local_version) {
-                self.note(format!(
-                    "served {url} from the local {}@{local_version} (asked for {want})",
-                    pkg.name
-                ));
+    fn npm_answer(&self, url: &str, pkg: &NpmRef, file: &str) -> Answer {
+        match self.packages.file(pkg, file) {
+            Ok(Some((bytes, path))) => Answer::Body {
+                mime: mime_for(Path::new(&path)),
+                bytes,
+            },
+            Ok(None) => {
+                self.note(format!("not found in the package {}: {url}", pkg.spec()));
+                Answer::Status(404)
+            }
+            Err(e) => {
+                self.note(format!("failed: {url}: {e}"));
+                self.packages.fail(e);
+                Answer::Status(404)
             }
         }
-        std::fs::read(&path).ok().map(|bytes| Answer::Body {
-            mime: mime_for(&path),
-            bytes,
-        })
+    }
+
+    /// A Google Fonts stylesheet, answered with `@font-face` rules over
+    /// the families' `@fontsource` packages.
+    fn google_answer(&self, url: &str) -> Answer {
+        match fonts::google_css(url, &self.packages) {
+            Ok((css, _)) => Answer::Body {
+                mime: "text/css; charset=utf-8",
+                bytes: css.into_bytes(),
+            },
+            Err(e) => {
+                self.note(format!("failed: {url}: {e}"));
+                self.packages.fail(e);
+                Answer::Status(404)
+            }
+        }
     }
 }
 
@@ -190,64 +223,10 @@ fn contained(root: &Path, path: &str) -> Option<PathBuf> {
     full.starts_with(&root).then_some(full)
 }
 
-/// A package named by a CDN URL.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NpmRef {
-    /// Package name, possibly scoped (`@scope/name`).
-    pub name: String,
-    /// Version or range from the URL, if any.
-    pub version: Option<String>,
-}
+pub use crate::packages::cdn::{cdn_package_file, NpmRef};
 
-/// Recognise the CDN URL forms of an npm package and split them into the
-/// package and the file inside it.
-pub fn cdn_package_file(url: &str) -> Option<(NpmRef, String)> {
-    let url = url.split('?').next().unwrap_or(url);
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .or_else(|| url.strip_prefix("//"))?;
-    let (host, path) = rest.split_once('/')?;
-    match host {
-        "cdn.jsdelivr.net" => npm_path(path.strip_prefix("npm/")?),
-        "unpkg.com" => npm_path(path),
-        "cdnjs.cloudflare.com" => {
-            let mut parts = path.strip_prefix("ajax/libs/")?.splitn(3, '/');
-            let name = parts.next()?.to_owned();
-            let version = parts.next().map(str::to_owned);
-            let file = parts.next()?.to_owned();
-            Some((NpmRef { name, version }, file))
-        }
-        _ => None,
-    }
-}
-
-fn npm_path(path: &str) -> Option<(NpmRef, String)> {
-    let (spec, file) = if let Some(scoped) = path.strip_prefix('@') {
-        let (scope, rest) = scoped.split_once('/')?;
-        let (name, file) = rest.split_once('/').unwrap_or((rest, ""));
-        (format!("@{scope}/{name}"), file)
-    } else {
-        let (name, file) = path.split_once('/').unwrap_or((path, ""));
-        (name.to_owned(), file)
-    };
-    // Split "name@version" at the last '@' that is not the scope marker.
-    let (name, version) = match spec[1..].rfind('@') {
-        Some(i) => (spec[..i + 1].to_owned(), Some(spec[i + 2..].to_owned())),
-        None => (spec.clone(), None),
-    };
-    if file.is_empty() {
-        return None;
-    }
-    Some((NpmRef { name, version }, file.to_owned()))
-}
-
-fn version_matches(want: &str, have: &str) -> bool {
-    let want = want.trim_start_matches(['^', '~', '=']);
-    have == want || have.starts_with(&format!("{want}."))
-}
-
-fn percent_decode(s: &str) -> String {
+/// Decode `%xx` escapes (URL paths and query values).
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -296,29 +275,6 @@ fn mime_for(path: &Path) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recognises_cdn_forms() {
-        let (p, f) =
-            cdn_package_file("https://cdn.jsdelivr.net/npm/gsap@3.15.0/dist/gsap.min.js").unwrap();
-        assert_eq!(
-            (p.name.as_str(), p.version.as_deref(), f.as_str()),
-            ("gsap", Some("3.15.0"), "dist/gsap.min.js")
-        );
-        let (p, f) = cdn_package_file("https://unpkg.com/@scope/pkg@1.2/x.js").unwrap();
-        assert_eq!(
-            (p.name.as_str(), p.version.as_deref(), f.as_str()),
-            ("@scope/pkg", Some("1.2"), "x.js")
-        );
-        let (p, f) =
-            cdn_package_file("https://cdnjs.cloudflare.com/ajax/libs/gsap/3.12.5/gsap.min.js")
-                .unwrap();
-        assert_eq!(
-            (p.name.as_str(), p.version.as_deref(), f.as_str()),
-            ("gsap", Some("3.12.5"), "gsap.min.js")
-        );
-        assert!(cdn_package_file("https://example.com/gsap.js").is_none());
-    }
 
     #[test]
     fn refuses_paths_outside_the_root() {
