@@ -9,8 +9,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use super::cdn::NpmRef;
-use crate::compile::fonts::aliases;
 use super::Packages;
+use crate::compile::fonts::aliases;
 use crate::error::Result;
 
 /// `normal` or `italic`.

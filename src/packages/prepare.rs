@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::fonts::{self, Faces, FamilyRequest};
-use crate::compile::fonts::{aliases, normalize_html};
 use super::{cdn, PackageUse, Packages};
+use crate::compile::fonts::{aliases, normalize_html};
 use crate::error::Result;
 
 /// What a composition asks for, read from its text.
@@ -166,11 +166,13 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
                     });
                     break;
                 }
+                // fontconfig's own substitute for the name (Liberation Sans
+                // for Arial) is what Chrome falls back to.
                 Err(e) if alias.is_some() => out.warnings.push(format!(
-                    "font family \"{family}\" draws {} in the reference, but {e}; the text is \
-                     drawn in {}",
+                    "font family \"{family}\" (the reference draws {}) cannot be served: {e}; \
+                     the text is drawn in {}",
                     alias.map_or("", |c| c.family),
-                    fallback()
+                    fonts::fallback(&stack[i..])
                 )),
                 Ok(None) => out.warnings.push(format!(
                     "font family \"{family}\" is neither on this machine nor on npm ({}); the text is drawn in {}",
