@@ -37,6 +37,17 @@ pub enum Error {
         /// Command, exit status, stderr tail, page console.
         evidence: Box<Evidence>,
     },
+    /// Chrome went away: its process exited, or the DevTools connection
+    /// broke. Told apart from [`Error::Browser`] where the failure is seen
+    /// (a connection-level DevTools error, or the process's exit status),
+    /// because such a death is usually transient and capture retries it.
+    #[error("Chrome went away: {message}{evidence}")]
+    BrowserLost {
+        /// What hf was doing.
+        message: String,
+        /// Command, exit status, stderr tail, page console.
+        evidence: Box<Evidence>,
+    },
     /// A browser call took longer than its limit.
     #[error("timed out after {seconds:.1} s: {what}{evidence}")]
     Timeout {
@@ -84,7 +95,7 @@ impl Error {
         match self {
             Self::Input { .. } => 2,
             Self::Composition { .. } => 3,
-            Self::Browser { .. } | Self::Timeout { .. } => 4,
+            Self::Browser { .. } | Self::BrowserLost { .. } | Self::Timeout { .. } => 4,
             Self::Media { .. } => 5,
             Self::Io { .. } => 6,
             Self::Package { .. } => 7,

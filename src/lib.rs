@@ -19,6 +19,7 @@ pub mod packages;
 pub mod perf;
 mod pipeline;
 pub mod probe;
+pub mod sys;
 pub mod video;
 
 pub use config::{Fps, Quality, RenderOptions, Workers};

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use hf::{Fps, Quality, Workers};
+use hf::{Fps, Quality, RenderOptions, Workers};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -85,6 +85,25 @@ pub struct RenderConfig {
     pub variables: Option<Map<String, Value>>,
     /// Encoder preset; `high` when absent, as goldens are finals.
     pub quality: Quality,
+}
+
+impl RenderConfig {
+    /// Set on `opts` what decides the frames' content: the frame rate and
+    /// the variable overrides. hf's own integration tests render fixtures
+    /// this way (keeping their quicker quality), so they see the frames
+    /// the harness scores.
+    pub fn apply_content(&self, opts: &mut RenderOptions) {
+        opts.fps = self.fps;
+        opts.variables = self.variables.clone().map(Value::Object);
+    }
+
+    /// Set on `opts` everything the fixture asks for: its content plus the
+    /// quality and worker count, as the harness renders goldens.
+    pub fn apply(&self, opts: &mut RenderOptions) {
+        self.apply_content(opts);
+        opts.quality = self.quality;
+        opts.workers = self.workers;
+    }
 }
 
 /// A validated `meta.json`.

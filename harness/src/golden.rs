@@ -105,8 +105,11 @@ pub fn pending(path: &Path) -> PathBuf {
 /// Old-vs-new figures recorded by `--update`, shown by `review`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UpdateNote {
-    /// The report of the `--update` run that wrote this pending golden.
-    pub report_dir: String,
+    /// The report of the `--update` run that wrote this pending golden, for
+    /// `review`. A path of this machine, so `accept` drops it: a committed
+    /// golden holds no machine paths.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_dir: Option<String>,
     /// Whether an old golden existed to compare against.
     pub had_old_golden: bool,
     /// Lowest PSNR of new vs old over the checkpoints; `null` when they
@@ -261,18 +264,10 @@ pub fn write_pending(
         pending(&paths.html),
         pending(&paths.provenance),
     ];
-    let tmp = |p: &Path| {
-        let mut s = p.as_os_str().to_owned();
-        s.push(".tmp");
-        PathBuf::from(s)
-    };
-    let t = tmp(&targets[0]);
-    std::fs::copy(video, &t).map_err(io_err(&t))?;
-    std::fs::rename(&t, &targets[0]).map_err(io_err(&targets[0]))?;
+    let bytes = std::fs::read(video).map_err(io_err(video))?;
+    hf::sys::write_atomic(&targets[0], &bytes).map_err(io_err(&targets[0]))?;
     for (target, content) in [(&targets[1], html), (&targets[2], json.as_str())] {
-        let t = tmp(target);
-        std::fs::write(&t, content).map_err(io_err(&t))?;
-        std::fs::rename(&t, target).map_err(io_err(target))?;
+        hf::sys::write_atomic(target, content.as_bytes()).map_err(io_err(target))?;
     }
     Ok(targets.to_vec())
 }
@@ -320,10 +315,22 @@ pub fn list_pending(root: &Path) -> Result<Vec<Pending>, GoldenError> {
 }
 
 /// Move fixture `name`'s pending files into place (each an atomic rename,
-/// provenance last). Returns the golden files replaced.
+/// provenance last, rewritten without the machine path of the `--update`
+/// report). Returns the golden files replaced.
 pub fn accept(root: &Path, name: &str) -> Result<Vec<PathBuf>, GoldenError> {
+    let provenance = GoldenPaths::new(root, name).provenance;
     each_pending(root, name, |pending, file| {
-        std::fs::rename(pending, file).map_err(io_err(file))?;
+        if file == provenance {
+            let mut prov = Provenance::read(pending)?;
+            if let Some(note) = prov.update.as_mut() {
+                note.report_dir = None;
+            }
+            let json = serde_json::to_string_pretty(&prov).expect("provenance serialises") + "\n";
+            hf::sys::write_atomic(file, json.as_bytes()).map_err(io_err(file))?;
+            std::fs::remove_file(pending).map_err(io_err(pending))?;
+        } else {
+            std::fs::rename(pending, file).map_err(io_err(file))?;
+        }
         Ok(file.to_path_buf())
     })
 }
@@ -374,7 +381,7 @@ mod tests {
             date: "2025-01-01T00:00:00Z".into(),
             render_seconds: 12.5,
             update: Some(UpdateNote {
-                report_dir: "reports/x".into(),
+                report_dir: Some("reports/x".into()),
                 had_old_golden: true,
                 min_psnr_db: None,
                 median_psnr_db: Some(50.0),
@@ -406,9 +413,16 @@ mod tests {
 
         let accepted = accept(root.path(), "fx").unwrap();
         assert_eq!(accepted.len(), 3);
+        let kept = std::fs::read_to_string(&paths.provenance).unwrap();
+        assert!(
+            !kept.contains("report_dir") && kept.contains("had_old_golden"),
+            "expected the accepted golden.json to keep the note but no report path, saw {kept}"
+        );
         assert_eq!(std::fs::read(&paths.video).unwrap(), b"new video");
         assert_eq!(std::fs::read_to_string(&paths.html).unwrap(), "<html>");
-        assert_eq!(Provenance::read(&paths.provenance).unwrap(), provenance());
+        let mut expected = provenance();
+        expected.update.as_mut().unwrap().report_dir = None;
+        assert_eq!(Provenance::read(&paths.provenance).unwrap(), expected);
         assert!(!paths.has_pending());
         assert!(matches!(
             accept(root.path(), "fx"),

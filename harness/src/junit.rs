@@ -1,7 +1,6 @@
 //! JUnit XML for CI systems: one test case per fixture, so a regression shows
 //! up in the CI's own test view with its reasons, next to the HTML report.
 
-use std::fs;
 use std::io;
 use std::path::Path;
 use std::time::Duration;
@@ -18,7 +17,7 @@ use crate::model::{FixtureResult, RunSummary, Verdict};
 /// a file.
 pub fn write_junit(path: &Path, run: &RunSummary) -> io::Result<()> {
     let xml = to_xml(run)?;
-    write_atomic(path, xml.as_bytes())
+    hf::sys::write_atomic(path, xml.as_bytes())
 }
 
 fn to_xml(run: &RunSummary) -> io::Result<String> {
@@ -127,21 +126,10 @@ fn secs(s: f64) -> Duration {
     Duration::try_from_secs_f64(s).unwrap_or_default()
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("junit.xml");
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     fn fx(name: &str, verdict: Verdict, reasons: &[&str]) -> FixtureResult {
         FixtureResult {

@@ -20,9 +20,9 @@ pub fn review(root: &Path, out: &mut dyn Write) -> Result<usize, ReviewError> {
     for p in &pending {
         writeln!(out, "{}", describe(p))?;
         if let Ok(prov) = &p.provenance {
-            if let Some(note) = &prov.update {
+            if let Some(dir) = prov.update.as_ref().and_then(|n| n.report_dir.as_ref()) {
                 if latest.as_ref().is_none_or(|(date, _)| prov.date > *date) {
-                    latest = Some((prov.date.clone(), note.report_dir.clone()));
+                    latest = Some((prov.date.clone(), dir.clone()));
                 }
             }
         }
@@ -145,7 +145,7 @@ mod tests {
                 date: date.into(),
                 render_seconds: 3.0,
                 update: Some(UpdateNote {
-                    report_dir: dir.into(),
+                    report_dir: Some(dir.into()),
                     had_old_golden: old,
                     min_psnr_db: old.then_some(38.25),
                     median_psnr_db: None,

@@ -270,10 +270,7 @@ impl<'a> Job<'a> {
     /// Render the fixture into `tmp`, recording the stats.
     fn render(&mut self, meta: &Meta, tmp: &Path) -> Result<RenderReport, String> {
         let mut opts = RenderOptions::new(self.fixture.src(), tmp.join("output.mp4"));
-        opts.fps = meta.render.fps;
-        opts.quality = meta.render.quality;
-        opts.workers = meta.render.workers;
-        opts.variables = meta.render.variables.clone().map(serde_json::Value::Object);
+        meta.render.apply(&mut opts);
         opts.compiled_html_out = Some(tmp.join("compiled.html"));
         opts.offline = true;
         opts.cancel = Some(interrupt::cancel_flag());
@@ -312,7 +309,7 @@ impl<'a> Job<'a> {
     ) -> Result<(), String> {
         let name = self.fixture.name.clone();
         let mut note = UpdateNote {
-            report_dir: self.opts.report_dir.display().to_string(),
+            report_dir: Some(self.opts.report_dir.display().to_string()),
             had_old_golden: golden.video.is_file(),
             ..UpdateNote::default()
         };

@@ -59,23 +59,9 @@ impl Drop for PendingOutput {
     }
 }
 
-/// Write `bytes` to `path` atomically (temp file in the same folder, then
-/// rename), for small side outputs such as compiled HTML and perf JSON.
+/// Write `bytes` to `path` atomically (see [`crate::sys::write_atomic`]),
+/// for small side outputs such as compiled HTML and perf JSON; the error
+/// names the file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| Error::io(&dir, e))?;
-    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io(path, e))?;
-    // NamedTempFile is created 0600; side outputs are ordinary files.
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = tmp
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    crate::sys::write_atomic(path, bytes).map_err(|e| Error::io(path, e))
 }

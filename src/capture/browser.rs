@@ -235,6 +235,29 @@ impl ChromeProcess {
         self.child.id()
     }
 
+    /// True once the Chrome process has exited (crashed, killed, quit).
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// A DevTools failure while doing `message`: [`Error::BrowserLost`] when
+    /// the connection broke or Chrome exited, else [`Error::Browser`]; both
+    /// with the evidence (and `console_tail`).
+    pub fn cdp_error(
+        &mut self,
+        message: String,
+        error: &chromiumoxide::error::CdpError,
+        console_tail: Vec<String>,
+    ) -> Error {
+        let lost = connection_lost(error) || self.exited();
+        let evidence = self.evidence(console_tail);
+        if lost {
+            Error::BrowserLost { message, evidence }
+        } else {
+            Error::Browser { message, evidence }
+        }
+    }
+
     /// Command line, exit status and stderr tail, plus the given console
     /// lines, for an error report.
     pub fn evidence(&mut self, console_tail: Vec<String>) -> Box<Evidence> {
@@ -280,6 +303,17 @@ impl ChromeProcess {
             g.remove(&pid);
         }
     }
+}
+
+/// True for the DevTools errors that mean the connection itself is gone
+/// (socket, I/O, a request channel dropped, no answer ever coming), as
+/// opposed to Chrome answering a call with an error.
+fn connection_lost(error: &chromiumoxide::error::CdpError) -> bool {
+    use chromiumoxide::error::CdpError;
+    matches!(
+        error,
+        CdpError::Ws(_) | CdpError::Io(_) | CdpError::NoResponse | CdpError::ChannelSendError(_)
+    )
 }
 
 impl Drop for ChromeProcess {

@@ -4,7 +4,7 @@
 //!
 //! Input and output are explicit ([`CaptureJob`] in, [`CaptureOutcome`]
 //! out plus the frames on the channel): nothing here reaches back into the
-//! orchestrator. Failures are retried per the rules in [`retry`]: only the
+//! orchestrator. Failures are retried per the rules in `retry.rs`: only the
 //! missing frames are captured again, by fewer workers.
 
 pub mod browser;

@@ -38,15 +38,8 @@ impl Host {
         let cores = std::thread::available_parallelism()
             .map(|n| n.get() as u32)
             .unwrap_or(1);
-        let available_mib = std::fs::read_to_string("/proc/meminfo")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("MemAvailable:"))
-                    .and_then(|l| l.split_whitespace().nth(1))
-                    .and_then(|kb| kb.parse::<f64>().ok())
-            })
-            .map(|kb| kb / 1024.0)
+        let available_mib = crate::sys::mem_available_bytes()
+            .map(|b| b as f64 / (1024.0 * 1024.0))
             .unwrap_or(2048.0);
         Self {
             cores,

@@ -60,24 +60,10 @@ impl Policy {
     }
 }
 
-/// True when the error says the browser went away rather than misbehaved.
+/// True when the error says the browser went away rather than misbehaved:
+/// the typed [`Error::BrowserLost`], decided where the failure was seen.
 pub fn is_browser_death(error: &Error) -> bool {
-    match error {
-        Error::Browser { message, evidence } => {
-            let exited = evidence
-                .exit_status
-                .as_deref()
-                .is_some_and(|s| s != "still running");
-            let m = message.to_ascii_lowercase();
-            exited
-                || m.contains("closed")
-                || m.contains("crash")
-                || m.contains("connection")
-                || m.contains("channel")
-                || m.contains("websocket")
-        }
-        _ => false,
-    }
+    matches!(error, Error::BrowserLost { .. })
 }
 
 #[cfg(test)]
@@ -86,7 +72,7 @@ mod tests {
     use crate::error::Evidence;
 
     fn death() -> Error {
-        Error::Browser {
+        Error::BrowserLost {
             message: "HeadlessExperimental.beginFrame failed: connection closed".into(),
             evidence: Box::new(Evidence {
                 exit_status: Some("signal: 9 (SIGKILL)".into()),
@@ -113,6 +99,19 @@ mod tests {
         assert!(p.decide(10, &hang()).is_ok());
         assert_eq!(p.workers(), 1);
         assert!(p.decide(10, &hang()).is_err());
+    }
+
+    #[test]
+    fn a_browser_error_that_is_not_a_death_halves_at_once() {
+        // Chrome answered (an exception, a bad parameter): not transient,
+        // whatever words its message holds.
+        let answered = Error::Browser {
+            message: "Runtime.evaluate threw: connection closed by the page".into(),
+            evidence: Box::default(),
+        };
+        let mut p = Policy::new(4);
+        assert!(p.decide(10, &answered).is_ok());
+        assert_eq!(p.workers(), 2);
     }
 
     #[test]

@@ -25,6 +25,7 @@ use chromiumoxide::cdp::browser_protocol::target::CreateTargetParams;
 use chromiumoxide::cdp::js_protocol::runtime::{
     EvaluateParams, EventConsoleApiCalled, EventExceptionThrown,
 };
+use chromiumoxide::error::CdpError;
 use chromiumoxide::handler::HandlerConfig;
 use chromiumoxide::Page;
 use futures::StreamExt;
@@ -127,10 +128,8 @@ impl Session {
         let (browser, mut handler) = match Browser::connect_with_config(ws, config).await {
             Ok(v) => v,
             Err(e) => {
-                return Err(Error::Browser {
-                    message: format!("cannot connect to Chrome's DevTools: {e}"),
-                    evidence: chrome.evidence(Vec::new()),
-                })
+                let message = format!("cannot connect to Chrome's DevTools: {e}");
+                return Err(chrome.cdp_error(message, &e, Vec::new()));
             }
         };
         let mut tasks = vec![tokio::spawn(async move {
@@ -164,10 +163,8 @@ impl Session {
         let page = match tokio::time::timeout(opts.cdp_timeout, browser.new_page(params)).await {
             Ok(Ok(p)) => p,
             Ok(Err(e)) => {
-                return Err(Error::Browser {
-                    message: format!("cannot open a page: {e}"),
-                    evidence: chrome.evidence(Vec::new()),
-                })
+                let message = format!("cannot open a page: {e}");
+                return Err(chrome.cdp_error(message, &e, Vec::new()));
             }
             Err(_) => {
                 return Err(Error::Timeout {
@@ -357,17 +354,20 @@ impl Session {
     }
 
     /// Run one DevTools call with the session's time limit.
-    pub async fn call<T, E: std::fmt::Display>(
+    /// A failure is [`Error::BrowserLost`] when it means Chrome is gone.
+    pub async fn call<T>(
         &mut self,
         what: &str,
-        fut: impl Future<Output = std::result::Result<T, E>>,
+        fut: impl Future<Output = std::result::Result<T, CdpError>>,
     ) -> Result<T> {
         match tokio::time::timeout(self.opts.cdp_timeout, fut).await {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(Error::Browser {
-                message: format!("{what} failed: {e}"),
-                evidence: self.evidence(),
-            }),
+            Ok(Err(e)) => {
+                let console = self.console_tail();
+                Err(self
+                    .chrome
+                    .cdp_error(format!("{what} failed: {e}"), &e, console))
+            }
             Err(_) => Err(Error::Timeout {
                 what: what.to_owned(),
                 seconds: self.opts.cdp_timeout.as_secs_f64(),
@@ -569,12 +569,16 @@ impl Session {
     /// Evidence for an error report: Chrome's command, status, stderr, and
     /// the page's console.
     pub fn evidence(&mut self) -> Box<crate::error::Evidence> {
-        let console = self
-            .console
+        let console = self.console_tail();
+        self.chrome.evidence(console)
+    }
+
+    /// The page's last console lines.
+    fn console_tail(&self) -> Vec<String> {
+        self.console
             .lock()
             .map(|c| c.iter().cloned().collect())
-            .unwrap_or_default();
-        self.chrome.evidence(console)
+            .unwrap_or_default()
     }
 
     /// The main Chrome process id (fault-injection tests kill it).

@@ -41,37 +41,15 @@ pub fn fixture_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Fixture `name`'s `meta.json`, parsed.
-pub fn fixture_meta(name: &str) -> serde_json::Value {
-    let path = fixture_dir(name).join("meta.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("expected to read {}, saw: {e}", path.display()));
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("expected {} to be JSON, saw: {e}", path.display()))
-}
-
 /// Apply what fixture `name`'s `meta.json` `renderConfig` says about the
-/// frame rate and variables to `opts`, as `hf-regress` renders it (the
-/// quality stays the test default: these tests check behaviour, not bytes).
+/// frame content (frame rate, variables) to `opts`, read by the harness's
+/// own parser so the tests render what `hf-regress` renders (the quality
+/// stays the test default: these tests check behaviour, not bytes).
 pub fn apply_fixture_config(name: &str, opts: &mut RenderOptions) {
-    let meta = fixture_meta(name);
-    let config = &meta["renderConfig"];
-    match &config["fps"] {
-        serde_json::Value::Null => {}
-        serde_json::Value::Number(n) => {
-            opts.fps = Some(n.to_string().parse().unwrap_or_else(|e| {
-                panic!("expected fixture `{name}` renderConfig.fps to parse, saw: {e}")
-            }))
-        }
-        serde_json::Value::String(s) => {
-            opts.fps = Some(s.parse().unwrap_or_else(|e| {
-                panic!("expected fixture `{name}` renderConfig.fps to parse, saw: {e}")
-            }))
-        }
-        other => panic!("fixture `{name}`: unexpected renderConfig.fps {other}"),
-    }
-    if let Some(v) = config.get("variables") {
-        opts.variables = Some(v.clone());
+    let fixture = hf_regress::fixture::load(&fixture_dir(name), name);
+    match &fixture.meta {
+        Ok(meta) => meta.render.apply_content(opts),
+        Err(e) => panic!("expected fixture `{name}` to be valid, saw: {e}"),
     }
 }
 

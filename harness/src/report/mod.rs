@@ -36,7 +36,7 @@ pub fn write_report(dir: &Path, run: &RunSummary) -> io::Result<PathBuf> {
     }
     let html = render(&view::page(run, &slugs, &frames))?;
     let index = dir.join("index.html");
-    write_atomic(&index, html.as_bytes())?;
+    hf::sys::write_atomic(&index, html.as_bytes())?;
     Ok(index)
 }
 
@@ -141,17 +141,6 @@ fn slugs(run: &RunSummary) -> Vec<String> {
             slug
         })
         .collect()
-}
-
-/// Writes through a temporary sibling then renames, so a crash never leaves
-/// a half-written page behind the `latest` link.
-fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes)?;
-    fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
 }
 
 /// `dir` as seen from `root`: lexically when it lies below it (the usual

@@ -129,3 +129,45 @@ fn latest_link_is_relative_and_replaced() {
     assert!(root.join("latest").is_dir());
     assert_eq!(fs::read_dir(&root).expect("ls").count(), 3);
 }
+
+#[test]
+fn drift_every_fixture_shares_is_said_once_above_the_table() {
+    let chromium =
+        "Chromium: golden HeadlessChrome/156.0.8078.108, now HeadlessChrome/156.0.8078.114";
+    let mut fixtures: Vec<FixtureResult> = ["a", "b", "c"]
+        .iter()
+        .map(|n| {
+            let mut f = fixture(n, Verdict::Pass);
+            f.provenance_drift = vec![chromium.into()];
+            f
+        })
+        .collect();
+    fixtures[2]
+        .provenance_drift
+        .push("fonts: golden 1234abcd, now 5678ef01".into());
+    let run = run(fixtures);
+    let slugs = slugs(&run);
+    let html = render(&view::page(&run, &slugs, &[])).expect("renders");
+    let seen = html.matches("156.0.8078.108").count();
+    assert_eq!(
+        seen, 1,
+        "expected the shared Chromium drift once, saw it {seen} times"
+    );
+    assert!(html.contains("Provenance drift shared by every drifted fixture"));
+    assert_eq!(
+        html.matches("fonts: golden 1234abcd").count(),
+        2,
+        "row and card keep c's own drift"
+    );
+}
+
+#[test]
+fn a_single_drifted_fixture_keeps_its_drift_in_its_row() {
+    let mut drifted = fixture("a", Verdict::Pass);
+    drifted.provenance_drift = vec!["FFmpeg: golden 5.1, now 6.0".into()];
+    let run = run(vec![drifted, fixture("b", Verdict::Pass)]);
+    let slugs = slugs(&run);
+    let html = render(&view::page(&run, &slugs, &[])).expect("renders");
+    assert!(!html.contains("shared by every drifted fixture"));
+    assert_eq!(html.matches("FFmpeg: golden 5.1, now 6.0").count(), 2);
+}

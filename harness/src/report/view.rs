@@ -32,6 +32,8 @@ pub struct Page<'a> {
     jobs: usize,
     update: bool,
     environment: &'a [(String, String)],
+    /// Drift every drifted fixture shares (said once, above the table).
+    shared_drift: Vec<&'a str>,
     counts: Vec<Count>,
     fixtures: Vec<FixtureView<'a>>,
 }
@@ -52,7 +54,10 @@ struct FixtureView<'a> {
     verdict: &'static str,
     verdict_label: &'static str,
     reasons: &'a [String],
-    drift: &'a [String],
+    /// This fixture's drift less what every fixture shares.
+    drift: Vec<&'a str>,
+    /// True when the fixture also has the shared drift.
+    has_shared_drift: bool,
     pending: &'a [String],
     compiled: Option<&'a CompiledCheck>,
     parity: Option<ParityView>,
@@ -157,13 +162,17 @@ const VERDICTS: [(Verdict, &str, &str); 5] = [
 /// Builds the page. `slugs` and `frames` run parallel to `run.fixtures`:
 /// the folder of each fixture and the pictures written for it.
 pub fn page<'a>(run: &'a RunSummary, slugs: &[String], frames: &[Vec<FrameFiles>]) -> Page<'a> {
+    let shared = shared_drift(&run.fixtures);
     let fixtures = run
         .fixtures
         .iter()
         .enumerate()
         .map(|(i, fx)| {
             let slug = slugs.get(i).map_or("fixture", String::as_str);
-            fixture(fx, slug, frames.get(i).map_or(&[][..], Vec::as_slice))
+            let mut view = fixture(fx, slug, frames.get(i).map_or(&[][..], Vec::as_slice));
+            view.has_shared_drift = !shared.is_empty() && !view.drift.is_empty();
+            view.drift.retain(|d| !shared.contains(d));
+            view
         })
         .collect();
     Page {
@@ -172,6 +181,7 @@ pub fn page<'a>(run: &'a RunSummary, slugs: &[String], frames: &[Vec<FrameFiles>
         jobs: run.jobs,
         update: run.update,
         environment: &run.environment,
+        shared_drift: shared,
         counts: VERDICTS
             .iter()
             .map(|&(v, verdict, label)| Count {
@@ -203,7 +213,8 @@ fn fixture<'a>(fx: &'a FixtureResult, slug: &str, frames: &[FrameFiles]) -> Fixt
         verdict,
         verdict_label,
         reasons: &fx.reasons,
-        drift: &fx.provenance_drift,
+        drift: fx.provenance_drift.iter().map(String::as_str).collect(),
+        has_shared_drift: false,
         pending: &fx.pending,
         compiled: fx.compiled.as_ref(),
         parity: fx.parity.as_ref().map(parity),
@@ -222,6 +233,26 @@ fn fixture<'a>(fx: &'a FixtureResult, slug: &str, frames: &[FrameFiles]) -> Fixt
         audio: a.map(audio),
         perf: r.map(perf),
     }
+}
+
+/// The drift lines that every fixture with any drift has, when more than
+/// one fixture drifted: one environment change (a new Chromium, say) seen
+/// by the whole suite, which the page says once instead of on every row.
+fn shared_drift(fixtures: &[FixtureResult]) -> Vec<&str> {
+    let mut drifted = fixtures.iter().filter(|f| !f.provenance_drift.is_empty());
+    let Some(first) = drifted.next() else {
+        return Vec::new();
+    };
+    let rest: Vec<&FixtureResult> = drifted.collect();
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    first
+        .provenance_drift
+        .iter()
+        .filter(|d| rest.iter().all(|f| f.provenance_drift.contains(d)))
+        .map(String::as_str)
+        .collect()
 }
 
 fn parity(p: &StreamParity) -> ParityView {
