@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything hf needs on Debian 12, idempotently: Debian packages
 # (Chromium's headless shell, FFmpeg and its -dev libraries, fonts, clang for
-# bindgen), the npm packages served for CDN URLs (gsap), and the release
-# build. Dockerfile.test runs this same script, so CI and the pinned image
+# bindgen), the npm packages served for CDN URLs (gsap), the release
+# build, and the package cache for the fixtures (hf fetch). Dockerfile.test runs this same script, so CI and the pinned image
 # cannot drift apart. Nothing is downloaded from outside the registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,4 +68,15 @@ if ! command -v cargo >/dev/null; then
 fi
 say "building (cargo build --release --workspace)"
 cargo build --release --workspace --quiet
+# --- packages the fixtures and test compositions load from CDN URLs ------------
+# `hf fetch` fills the package cache ($HF_CACHE, default ~/.cache/hf) with the
+# exact versions and fonts they ask for, so tests and CI render offline. Its
+# report goes to a log (families found nowhere are expected there); only a
+# failure is printed.
+log=$ROOT/target/hf-fetch.log
+if ! ./target/release/hf fetch fixtures/*/ tests/compositions/*/ >"$log" 2>&1; then
+  say "error: hf fetch failed (full report: $log):"
+  grep -E '^error' "$log" | head -20 >&2
+  exit 1
+fi
 say "ready: $ROOT/target/release/hf and $ROOT/target/release/hf-regress"

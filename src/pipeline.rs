@@ -184,6 +184,14 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     let peak_rss_mib = sampler.finish();
     let staged = staged?;
     for message in &staged.probe_warnings {
+        // A family preflight already reported (with its fallback) once.
+        let family = message
+            .split('"')
+            .nth(1)
+            .map(|f| format!("font family \"{f}\""));
+        if family.is_some_and(|f| prepared.warnings.iter().any(|w| w.starts_with(&f))) {
+            continue;
+        }
         warn(&mut warnings, message.clone());
     }
     for line in server.log.lock().map(|l| l.clone()).unwrap_or_default() {

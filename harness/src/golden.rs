@@ -147,6 +147,11 @@ pub struct Provenance {
     pub date: String,
     /// Wall seconds of the render, used to balance `--shard`.
     pub render_seconds: f64,
+    /// The packages the page ran (`name@version integrity`, sorted), from
+    /// the render's perf summary; absent in goldens made before hf
+    /// recorded them (then no package drift is reported).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<String>>,
     /// Present in pending goldens written by `--update`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update: Option<UpdateNote>,
@@ -181,6 +186,23 @@ impl Provenance {
                 short(&env.fonts)
             ));
         }
+        out
+    }
+}
+
+impl Provenance {
+    /// The packages that resolved differently from the golden's (a version
+    /// or a tarball changed, one appeared or went), one line each.
+    pub fn package_drift(&self, now: &[String]) -> Vec<String> {
+        let Some(then) = &self.packages else {
+            return Vec::new();
+        };
+        let gone = then.iter().filter(|p| !now.contains(p));
+        let new = now.iter().filter(|p| !then.contains(p));
+        let mut out: Vec<String> = gone
+            .map(|p| format!("packages: golden ran {p}, now not"))
+            .collect();
+        out.extend(new.map(|p| format!("packages: now runs {p}, golden did not")));
         out
     }
 }
@@ -379,6 +401,7 @@ mod tests {
             frames: 120,
             duration_s: 4.0,
             date: "2025-01-01T00:00:00Z".into(),
+            packages: None,
             render_seconds: 12.5,
             update: Some(UpdateNote {
                 report_dir: Some("reports/x".into()),
@@ -454,6 +477,22 @@ mod tests {
             ..env
         };
         assert!(p.drift(&same, "HeadlessChrome/1").is_empty());
+    }
+
+    #[test]
+    fn package_drift_names_what_resolved_differently() {
+        let mut p = provenance();
+        assert!(p.package_drift(&["gsap@3.15.0 sha512-a".into()]).is_empty());
+        p.packages = Some(vec![
+            "gsap@3.12.5 sha512-a".into(),
+            "d3@7.9.0 sha512-b".into(),
+        ]);
+        let now = vec!["gsap@3.13.0 sha512-c".into(), "d3@7.9.0 sha512-b".into()];
+        let drift = p.package_drift(&now);
+        assert_eq!(drift.len(), 2, "{drift:?}");
+        assert!(drift[0].contains("golden ran gsap@3.12.5"));
+        assert!(drift[1].contains("now runs gsap@3.13.0"));
+        assert!(p.package_drift(&p.packages.clone().unwrap()).is_empty());
     }
 
     #[test]

@@ -143,6 +143,7 @@ mod tests {
                 frames: 120,
                 duration_s: 4.0,
                 date: date.into(),
+                packages: None,
                 render_seconds: 3.0,
                 update: Some(UpdateNote {
                     report_dir: Some(dir.into()),

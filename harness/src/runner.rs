@@ -202,6 +202,10 @@ impl<'a> Job<'a> {
         }
         let provenance = Provenance::read(&golden.provenance).map_err(|e| e.to_string())?;
         self.result.provenance_drift = provenance.drift(&self.opts.env, &report.chrome_version);
+        let packages: Vec<String> = report.perf.packages.iter().map(|p| p.line()).collect();
+        self.result
+            .provenance_drift
+            .extend(provenance.package_drift(&packages));
 
         self.reporter.state(self.pos, &name, "scoring…");
         let started = Instant::now();
@@ -348,6 +352,7 @@ impl<'a> Job<'a> {
             duration_s: report.duration,
             date: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             render_seconds: self.result.render.as_ref().map_or(0.0, |r| r.seconds),
+            packages: Some(report.perf.packages.iter().map(|p| p.line()).collect()),
             update: Some(note),
         };
         let written =

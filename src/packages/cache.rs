@@ -110,6 +110,26 @@ impl Cache {
         serde_json::from_str(&text).ok()
     }
 
+    /// npm's words when the registry said it has no `r` (recorded so an
+    /// offline render can say so rather than ask for `hf fetch`).
+    pub fn absent(&self, r: &NpmRef) -> Option<String> {
+        let text = std::fs::read_to_string(self.absent_path(r)).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json.get("absent")?.as_str().map(str::to_owned)
+    }
+
+    /// Record that the registry has no `r` (atomically).
+    pub fn write_absent(&self, r: &NpmRef, summary: &str) -> Result<()> {
+        let json = serde_json::json!({ "spec": r.spec(), "absent": summary });
+        crate::assemble::write_atomic(&self.absent_path(r), json.to_string().as_bytes())
+    }
+
+    fn absent_path(&self, r: &NpmRef) -> PathBuf {
+        let mut p = self.record_path(r).into_os_string();
+        p.push(".absent");
+        PathBuf::from(p)
+    }
+
     /// Record that `r` resolved to `rec` (atomically).
     pub fn write_record(&self, r: &NpmRef, rec: &Record) -> Result<()> {
         let json = serde_json::to_vec_pretty(rec).map_err(|e| Error::Package {
@@ -192,9 +212,10 @@ impl Cache {
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
-        // A corrupted entry in the way is moved aside first (atomically),
-        // so readers see the old entry, nothing, or the new one.
-        if let Some(Err(_)) = self.entry(&rec.integrity) {
+        // A corrupted entry in the way (any file off its hash) is moved
+        // aside first, atomically: readers see it, nothing, or the new one.
+        let intact = matches!(self.entry(&rec.integrity), Some(Ok(e)) if e.verify().is_ok());
+        if dest.exists() && !intact {
             self.discard(&dest)?;
         }
         match std::fs::rename(tmp.path(), &dest) {

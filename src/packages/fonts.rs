@@ -441,8 +441,9 @@ pub fn on_machine(family: &str) -> bool {
         .contains(&family.to_lowercase())
 }
 
-/// The family fontconfig draws for `stack` (the rest of a font stack), as
-/// the page's fallback: `fc-match`'s first family, else `sans-serif`.
+/// The family fontconfig draws for `stack` (a font stack from a missing
+/// family on; fontconfig applies its aliases, as Chrome does, so Arial
+/// gives its metric twin): `fc-match`'s first family, else `sans-serif`.
 pub fn fallback(stack: &[String]) -> String {
     let pattern = if stack.is_empty() {
         "serif".to_owned()

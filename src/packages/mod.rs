@@ -132,6 +132,9 @@ impl Packages {
             }
         }
         if self.offline {
+            if self.cache.absent(r).is_some() {
+                return Ok(None);
+            }
             return Err(self.missing_error(r));
         }
         self.fetch(r, r)
@@ -147,7 +150,10 @@ impl Packages {
             .map_err(|e| Error::io(&tmp_root, e))?;
         let (rec, tgz) = match npm::pack(&what.spec(), tmp.path())? {
             npm::Packed::Found(rec, tgz) => (rec, tgz),
-            npm::Packed::NotFound(_) => return Ok(None),
+            npm::Packed::NotFound(summary) => {
+                self.cache.write_absent(r, &summary)?;
+                return Ok(None);
+            }
         };
         let entry = self.cache.install(&rec, &tgz)?;
         self.cache.write_record(r, &rec)?;

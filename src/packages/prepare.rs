@@ -155,7 +155,7 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
                 faces: Faces::All,
                 subsets: Vec::new(),
             };
-            let fallback = || fonts::fallback(&stack[i + 1..]);
+            let fallback = || fonts::fallback(&stack[i..]);
             match fonts::font_face_css(&req, packages) {
                 Ok(Some(css)) => {
                     out.font_css.push_str(&css);
@@ -175,12 +175,12 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
                     fonts::fallback(&stack[i..])
                 )),
                 Ok(None) => out.warnings.push(format!(
-                    "font family \"{family}\" is neither on this machine nor on npm ({}); the text is drawn in {}",
+                    "font family \"{family}\" is not available: neither on this machine nor on npm ({}); the text is drawn in {}",
                     req.package().name,
                     fallback()
                 )),
                 Err(e) => out.warnings.push(format!(
-                    "font family \"{family}\" is not on this machine and {e}; the text is drawn in {}",
+                    "font family \"{family}\" is not available: not on this machine, and {e}; the text is drawn in {}",
                     fallback()
                 )),
             }

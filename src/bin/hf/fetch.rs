@@ -27,6 +27,10 @@ pub struct FetchArgs {
 
 /// Fetch for every input; returns the process exit code (the first
 /// failure's, after trying every input).
+#[allow(
+    clippy::print_stdout,
+    reason = "the resolved set is hf fetch's output, for scripts to read"
+)]
 pub fn run(args: FetchArgs) -> i32 {
     let npm_dir = args.npm_dir.clone().unwrap_or_else(hf::default_npm_dir);
     let mut code = 0;
