@@ -166,13 +166,11 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
                     });
                     break;
                 }
-                // fontconfig's own substitute for the name (Liberation Sans
-                // for Arial) is what Chrome falls back to.
                 Err(e) if alias.is_some() => out.warnings.push(format!(
                     "font family \"{family}\" (the reference draws {}) cannot be served: {e}; \
                      the text is drawn in {}",
                     alias.map_or("", |c| c.family),
-                    fonts::fallback(&stack[i..])
+                    fallback()
                 )),
                 Ok(None) => out.warnings.push(format!(
                     "font family \"{family}\" is not available: neither on this machine nor on npm ({}); the text is drawn in {}",
