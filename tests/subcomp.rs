@@ -181,3 +181,59 @@ fn a_host_plays_its_child_from_its_playback_start_at_its_rate() {
         }
     });
 }
+
+/// Centre of the pixels on row `y` (and on column `x`) that satisfy `pred`:
+/// ((first + last) / 2 along the row, the same down the column).
+fn centre_of(
+    img: &image::RgbImage,
+    (x, y): (u32, u32),
+    pred: impl Fn([u8; 3]) -> bool,
+) -> Option<(f64, f64)> {
+    let span = |hits: Vec<u32>| Some((f64::from(*hits.first()?) + f64::from(*hits.last()?)) / 2.0);
+    let row = (0..img.width()).filter(|&c| pred(common::pixel(img, c, y)));
+    let col = (0..img.height()).filter(|&r| pred(common::pixel(img, x, r)));
+    Some((span(row.collect())?, span(col.collect())?))
+}
+
+#[test]
+fn sub_compositions_lay_out_in_their_sized_wrappers_for_the_whole_host_window() {
+    let r = render_input(
+        "subcomp-layout",
+        &common::composition("subcomp-layout"),
+        |_| {},
+    );
+    assert_eq!(
+        r.frames.len(),
+        30,
+        "expected 30 frames, saw {}",
+        r.frames.len()
+    );
+    let mut wrong = Vec::new();
+    for f in 0..30u64 {
+        let img = r.rgb(f);
+        for (what, probe, want, pred) in [
+            ("red card", (80, 90), (80.0, 90.0), common::mostly(0)),
+            ("green dot", (240, 90), (240.0, 90.0), common::mostly(1)),
+        ] {
+            let seen = centre_of(&img, probe, pred);
+            let ok =
+                seen.is_some_and(|(x, y)| (x - want.0).abs() <= 2.0 && (y - want.1).abs() <= 2.0);
+            if !ok {
+                wrong.push(format!(
+                    "frame {f}: {what} centred at {seen:?}, expected {want:?} ±2 px"
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "sub-composition layout is off:\n  {}",
+        wrong.join("\n  ")
+    );
+    // The card's root rule styles its wrapper, the label's its own root
+    // (the host had no id), and no browser margin shows at the edges.
+    expect_colours(&r, "card box", (5, 5), 0..30, |_| Colour::White);
+    expect_colours(&r, "label box", (165, 5), 0..30, |_| Colour::Blue);
+    expect_colours(&r, "label corner", (318, 178), 0..30, |_| Colour::Blue);
+    expect_colours(&r, "card corner", (1, 178), 0..30, |_| Colour::White);
+}

@@ -11,6 +11,7 @@ pub mod media;
 mod nesting;
 mod rewrite;
 pub mod scan;
+mod scoping;
 pub mod subcomp;
 pub mod timing;
 pub mod variables;

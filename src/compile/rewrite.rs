@@ -188,6 +188,14 @@ pub(super) fn rewrite(
         }
         Ok(())
     }));
+    // Browser defaults (an 8px body margin on white) never show in a frame:
+    // like HyperFrames, the page's own inline margin, padding and overflow
+    // of <html> and <body> give way to 0, 0 and hidden.
+    handlers.push(element!("html, body", |el| {
+        let style = normalized_style(el.get_attribute("style").as_deref());
+        el.set_attribute("style", &style)?;
+        Ok(())
+    }));
     if !inject_into.is_empty() {
         handlers.push(element!(inject_into, |el| {
             if !injected.get() {
@@ -210,6 +218,28 @@ pub(super) fn rewrite(
     } else {
         Ok(format!("{head_html}{out}"))
     }
+}
+
+/// An inline style with `margin:0;padding:0;overflow:hidden` in place of
+/// any margin, padding or overflow it set.
+fn normalized_style(style: Option<&str>) -> String {
+    const SET: [(&str, &str); 3] = [("margin", "0"), ("padding", "0"), ("overflow", "hidden")];
+    let kept = style.unwrap_or("").split(';').filter(|decl| {
+        let name = decl
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        !name.is_empty()
+            && !SET
+                .iter()
+                .any(|(p, _)| name == *p || name.starts_with(&format!("{p}-")))
+    });
+    kept.map(|d| d.trim().to_owned())
+        .chain(SET.iter().map(|(p, v)| format!("{p}:{v}")))
+        .collect::<Vec<_>>()
+        .join(";")
 }
 
 /// Take a `<video>` away from Chrome: it never loads or plays the source

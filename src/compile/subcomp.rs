@@ -1,15 +1,18 @@
 //! Nested compositions: hosts carrying `data-composition-src` are inlined
-//! at compile time, to any depth. The source file wraps its markup, styles
-//! and scripts in `<template>`; its styles are wrapped in `@scope` on the
-//! host so they cannot leak into the parent. The host keeps the file name
-//! as `data-composition-file`.
+//! at compile time, to any depth, in the shape HyperFrames gives them (so
+//! a composition lays out the same in both): the file wraps its markup,
+//! styles and scripts in `<template>`; its root element stays as a sized
+//! wrapper below the host, and its styles are scoped to the host
+//! (see `scoping`). The host keeps the file name as
+//! `data-composition-file`.
 
 use std::cell::RefCell;
 use std::path::Path;
 
 use lol_html::html_content::ContentType;
-use lol_html::{element, rewrite_str, RewriteStrSettings};
+use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 
+use super::scoping::{self, Scope};
 use crate::error::{Error, Result};
 
 /// Deeper nesting than this is taken for a cycle.
@@ -63,74 +66,114 @@ pub fn project_dir(dir: &Path) -> Option<std::path::PathBuf> {
         .map(Path::to_path_buf)
 }
 
-fn scope_styles(html: &str, id: &str) -> std::result::Result<String, String> {
-    let open = format!(
-        "@scope ([data-composition-id=\"{}\"]) {{\n",
-        id.replace('"', "")
-    );
-    // Bound to a name so the handler's borrow of `open` ends before `open`
-    // is dropped (a tail expression's temporaries outlive the locals).
-    #[allow(clippy::let_and_return)]
-    let scoped = rewrite_str(
-        html,
-        RewriteStrSettings {
-            element_content_handlers: vec![element!("style", |el| {
-                el.prepend(&open, ContentType::Html);
-                el.append("\n}", ContentType::Html);
-                Ok(())
-            })],
-            ..RewriteStrSettings::new()
-        },
-    )
-    .map_err(|e| e.to_string());
-    scoped
+/// Attributes of a file's root element that its host carries once it is
+/// inlined: its timing and where it came from.
+const MOVED_TO_HOST: [&str; 9] = [
+    "data-composition-file",
+    "data-composition-src",
+    "data-start",
+    "data-duration",
+    "data-end",
+    "data-track-index",
+    "data-track",
+    "data-hf-authored-duration",
+    "data-hf-authored-end",
+];
+
+/// What a host says about the composition it mounts.
+#[derive(Default)]
+struct Host {
+    id: Option<String>,
+    width: Option<String>,
+    height: Option<String>,
+    start: Option<String>,
+    duration: Option<String>,
+    style: Option<String>,
+}
+
+impl Host {
+    fn of(el: &lol_html::html_content::Element<'_, '_>) -> Self {
+        Host {
+            id: el
+                .get_attribute("data-composition-id")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
+            width: el.get_attribute("data-width"),
+            height: el.get_attribute("data-height"),
+            start: el.get_attribute("data-start"),
+            duration: el.get_attribute("data-duration"),
+            style: el.get_attribute("style"),
+        }
+    }
+}
+
+/// A file ready to go inside its host.
+struct Inlined {
+    content: String,
+    /// Attributes the host gains (its size, from the file's root).
+    host_attrs: Vec<(&'static str, String)>,
+    warning: Option<String>,
 }
 
 /// Inline every `data-composition-src` host of `html`, whose paths are
-/// relative to `dir` (the composition folder). Also returns warnings: a
-/// file without its own root element (`data-composition-id` equal to the
-/// host's) renders in hf, but the reference renderer would not seek its
-/// timeline, so the author hears of it.
+/// relative to `dir` (the composition folder), as HyperFrames does: the
+/// file's root element (the one whose `data-composition-id` the host names,
+/// else the first) stays as a wrapper below the host, sized explicitly
+/// (`data-width`/`data-height` in pixels, else 100%) and marked
+/// `data-hf-inner-root`, so `height: 100%` and flex centering inside it
+/// resolve against the composition's size. It hands its timing and, when
+/// the host has one, its id to the host; a host without
+/// `data-composition-id` leaves the id (and gives its own window) to the
+/// wrapper. The host takes the root's size when it has none, and gets it
+/// as an inline width and height. A `<script src>` the page already loaded
+/// above the host is not loaded again. Also returns warnings: a file
+/// without the root its host names renders as is.
 pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<String>)> {
     let mut current = html.to_owned();
     let warnings: RefCell<Vec<String>> = RefCell::new(Vec::new());
     for _ in 0..MAX_DEPTH {
         let failure: RefCell<Option<Error>> = RefCell::new(None);
         let inlined = RefCell::new(0usize);
+        let loaded: RefCell<Vec<String>> = RefCell::new(Vec::new());
         let next = rewrite_str(
             &current,
             RewriteStrSettings {
-                element_content_handlers: vec![element!("[data-composition-src]", |el| {
-                    let src = el.get_attribute("data-composition-src").unwrap_or_default();
-                    let id = el.get_attribute("data-composition-id").unwrap_or_default();
-                    let describe = format!("<{} data-composition-src=\"{src}\">", el.tag_name());
-                    match load(dir, &src, &id) {
-                        Ok((content, has_root)) => {
-                            if !has_root {
-                                let w = format!(
-                                    "{src} has no root element with data-composition-id=\"{id}\" \
-                                     (and data-width, data-height, data-duration) inside its \
-                                     <template>; hf renders it, but HyperFrames would not seek \
-                                     its timeline"
-                                );
-                                let mut ws = warnings.borrow_mut();
-                                if !ws.contains(&w) {
-                                    ws.push(w);
+                element_content_handlers: vec![
+                    element!("script[src]", |el| {
+                        if let Some(src) = el.get_attribute("src") {
+                            loaded.borrow_mut().push(src.trim().to_owned());
+                        }
+                        Ok(())
+                    }),
+                    element!("[data-composition-src]", |el| {
+                        let src = el.get_attribute("data-composition-src").unwrap_or_default();
+                        let describe =
+                            format!("<{} data-composition-src=\"{src}\">", el.tag_name());
+                        match load(dir, &src, &Host::of(el), &loaded.borrow()) {
+                            Ok(file) => {
+                                if let Some(w) = file.warning {
+                                    let mut ws = warnings.borrow_mut();
+                                    if !ws.contains(&w) {
+                                        ws.push(w);
+                                    }
                                 }
+                                for (name, value) in &file.host_attrs {
+                                    el.set_attribute(name, value)?;
+                                }
+                                el.set_inner_content(&file.content, ContentType::Html);
+                                el.remove_attribute("data-composition-src");
+                                el.set_attribute("data-composition-file", &src)?;
+                                *inlined.borrow_mut() += 1;
                             }
-                            el.set_inner_content(&content, ContentType::Html);
-                            el.remove_attribute("data-composition-src");
-                            el.set_attribute("data-composition-file", &src)?;
-                            *inlined.borrow_mut() += 1;
+                            Err(message) => {
+                                failure.borrow_mut().get_or_insert_with(|| {
+                                    Error::composition(index, Some(describe), message)
+                                });
+                            }
                         }
-                        Err(message) => {
-                            failure.borrow_mut().get_or_insert_with(|| {
-                                Error::composition(index, Some(describe), message)
-                            });
-                        }
-                    }
-                    Ok(())
-                })],
+                        Ok(())
+                    }),
+                ],
                 ..RewriteStrSettings::new()
             },
         )
@@ -154,12 +197,13 @@ pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<Strin
     ))
 }
 
-/// The file's content, styles scoped to the host, and whether it has its
-/// own root element.
-fn load(dir: &Path, src: &str, id: &str) -> std::result::Result<(String, bool), String> {
-    if id.trim().is_empty() {
-        return Err("a data-composition-src host needs a data-composition-id matching the file's composition".into());
-    }
+/// Read the host's file and shape it for the host.
+fn load(
+    dir: &Path,
+    src: &str,
+    host: &Host,
+    loaded: &[String],
+) -> std::result::Result<Inlined, String> {
     let rel = Path::new(src.trim().trim_start_matches("./").trim_start_matches('/'));
     if rel
         .components()
@@ -173,11 +217,182 @@ fn load(dir: &Path, src: &str, id: &str) -> std::result::Result<(String, bool), 
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let body = unwrap_template(&text)?;
-    let has_root = super::scan::scan(&body)?.elements.iter().any(|e| {
-        e.attr("data-composition-id").map(str::trim) == Some(id.trim())
-            && e.attr("data-duration").is_some()
-    });
-    Ok((scope_styles(&body, id)?, has_root))
+    let found = super::scan::scan(&body)?;
+    let roots: Vec<_> = found
+        .elements
+        .iter()
+        .filter_map(|e| e.attr("data-composition-id").map(|id| (e, id.trim())))
+        .collect();
+    let root_pos = match &host.id {
+        Some(h) => roots.iter().position(|(_, id)| id == h),
+        None => (!roots.is_empty()).then_some(0),
+    };
+    let root = root_pos.map(|i| roots[i].0);
+    let warning = match (&host.id, root) {
+        (Some(h), None) => Some(format!(
+            "{src} has no root element with data-composition-id=\"{h}\" inside its \
+             <template>; hf inlines its content as it is"
+        )),
+        _ => None,
+    };
+    let mut host_attrs = Vec::new();
+    let dim = |own: &Option<String>, name: &'static str| {
+        own.clone()
+            .or_else(|| root.and_then(|r| r.attr(name)).map(str::to_owned))
+    };
+    let (width, height) = (
+        dim(&host.width, "data-width"),
+        dim(&host.height, "data-height"),
+    );
+    if host.width.is_none() {
+        host_attrs.extend(width.clone().map(|w| ("data-width", w)));
+    }
+    if host.height.is_none() {
+        host_attrs.extend(height.clone().map(|h| ("data-height", h)));
+    }
+    if let (Some(w), Some(h)) = (&width, &height) {
+        host_attrs.extend(sized_style(host.style.as_deref(), w, h).map(|s| ("style", s)));
+    }
+    let scope = scope_for(host.id.as_deref(), root_pos.map(|i| roots[i].1));
+    shape(&body, root_pos, host, loaded, scope.as_ref()).map(|content| Inlined {
+        content,
+        host_attrs,
+        warning,
+    })
+}
+
+/// The host's style with an explicit pixel width and height added (each
+/// only when the style names none), or None when it needs neither.
+fn sized_style(style: Option<&str>, w: &str, h: &str) -> Option<String> {
+    let existing = style.unwrap_or("").trim();
+    let add: Vec<String> = [("width", w), ("height", h)]
+        .into_iter()
+        .filter(|(name, _)| !existing.contains(name))
+        .map(|(name, v)| format!("{name}:{}px", v.trim()))
+        .collect();
+    if add.is_empty() {
+        return None;
+    }
+    Some(match existing {
+        "" => add.join(";"),
+        e => format!("{};{}", e.trim_end_matches(';'), add.join(";")),
+    })
+}
+
+/// Where the file's styles apply: under the host, the box being the
+/// wrapper; for a host without an id, under the wrapper itself. None when
+/// neither names a composition.
+fn scope_for(host_id: Option<&str>, root_id: Option<&str>) -> Option<Scope> {
+    let attr = |id: &str| format!("[data-composition-id=\"{}\"]", css_string(id));
+    match (host_id, root_id) {
+        (Some(h), Some(_)) => Some(Scope {
+            under: attr(h),
+            boxed: format!("{} > [data-hf-inner-root]", attr(h)),
+            id: h.to_owned(),
+        }),
+        (Some(id), None) | (None, Some(id)) => Some(Scope {
+            under: attr(id),
+            boxed: attr(id),
+            id: id.to_owned(),
+        }),
+        (None, None) => None,
+    }
+}
+
+fn css_string(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// The file's markup as it goes inside the host: its root made the
+/// wrapper, scripts the page already loaded dropped, styles scoped.
+fn shape(
+    body: &str,
+    root_pos: Option<usize>,
+    host: &Host,
+    loaded: &[String],
+    scope: Option<&Scope>,
+) -> std::result::Result<String, String> {
+    let seen = RefCell::new(0usize);
+    let css = RefCell::new(String::new());
+    // Bound to a name so the handlers' borrows end before the locals drop.
+    #[allow(clippy::let_and_return)]
+    let shaped = rewrite_str(
+        body,
+        RewriteStrSettings {
+            element_content_handlers: vec![
+                element!("[data-composition-id]", |el| {
+                    let n = *seen.borrow();
+                    *seen.borrow_mut() += 1;
+                    if Some(n) == root_pos {
+                        make_wrapper(el, host)?;
+                    }
+                    Ok(())
+                }),
+                element!("script[src]", |el| {
+                    let src = el.get_attribute("src").unwrap_or_default();
+                    if loaded.iter().any(|l| *l == src.trim()) {
+                        el.remove();
+                    }
+                    Ok(())
+                }),
+                text!("style", |t| {
+                    let Some(scope) = scope else { return Ok(()) };
+                    css.borrow_mut().push_str(t.as_str());
+                    if t.last_in_text_node() {
+                        let scoped = scoping::scope_css(&css.borrow(), scope);
+                        t.replace(&scoped, ContentType::Html);
+                        css.borrow_mut().clear();
+                    } else {
+                        t.remove();
+                    }
+                    Ok(())
+                }),
+            ],
+            ..RewriteStrSettings::new()
+        },
+    )
+    .map_err(|e| e.to_string());
+    shaped
+}
+
+/// Turn the file's root element into the wrapper below its host.
+fn make_wrapper(
+    el: &mut lol_html::html_content::Element<'_, '_>,
+    host: &Host,
+) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let size = |name: &str| {
+        el.get_attribute(name)
+            .map(|v| format!("{}px", v.trim()))
+            .unwrap_or_else(|| "100%".into())
+    };
+    let fill = format!(
+        "width:{};height:{}",
+        size("data-width"),
+        size("data-height")
+    );
+    let style = match el.get_attribute("style").map(|s| s.trim().to_owned()) {
+        Some(s) if !s.is_empty() => format!("{};{fill}", s.trim_end_matches(';')),
+        _ => fill,
+    };
+    for name in MOVED_TO_HOST {
+        el.remove_attribute(name);
+    }
+    if host.id.is_some() {
+        el.remove_attribute("data-composition-id");
+    } else {
+        // The wrapper is the composition: it runs on its host's window.
+        for (name, value) in [
+            ("data-start", &host.start),
+            ("data-duration", &host.duration),
+        ] {
+            if let Some(v) = value {
+                el.set_attribute(name, v)?;
+            }
+        }
+    }
+    el.set_attribute("data-hf-inner-root", "true")?;
+    el.set_attribute("style", &style)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -189,7 +404,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("a.html"),
-            r#"<template><style>.x{color:red}</style><div class="x" data-composition-id="b" data-composition-src="b.html" data-start="0.5" data-duration="1"></div></template>"#,
+            r#"<template><div id="a-root" data-composition-id="a" data-width="200" data-height="100" data-start="9"><style>[data-composition-id="a"]{display:flex} .x{color:red}</style><div class="x" data-composition-id="b" data-composition-src="b.html" data-start="0.5" data-duration="1"></div></div></template>"#,
         )
         .unwrap();
         std::fs::write(
@@ -199,22 +414,44 @@ mod tests {
         .unwrap();
         let html = r#"<div data-composition-id="a" data-composition-src="a.html" data-start="1" data-duration="2"></div>"#;
         let (out, warnings) = inline(html, dir.path(), &dir.path().join("index.html")).unwrap();
-        assert_eq!(
-            warnings.len(),
-            2,
-            "neither file has its own root: {warnings:?}"
-        );
+        assert_eq!(warnings.len(), 1, "b.html has no root: {warnings:?}");
         assert!(
-            warnings[0].contains("a.html") && warnings[0].contains("data-composition-id=\"a\"")
+            warnings[0].contains("b.html") && warnings[0].contains("data-composition-id=\"b\"")
         );
         assert!(out.contains(r#"<p id="deep">hi</p>"#), "{out}");
+        let host = r#"<div data-composition-id="a" data-start="1" data-duration="2" data-width="200" data-height="100" style="width:200px;height:100px" data-composition-file="a.html">"#;
+        let wrapper = r#"<div id="a-root" data-width="200" data-height="100" data-hf-inner-root="true" style="width:200px;height:100px">"#;
+        assert!(out.contains(&format!("{host}{wrapper}")), "{out}");
         assert!(
-            out.contains(r#"@scope ([data-composition-id="a"])"#),
+            out.contains(r#"[data-composition-id="a"] > [data-hf-inner-root]{display:flex} [data-composition-id="a"] .x{color:red}"#),
             "{out}"
         );
-        assert!(out.contains(r#"data-composition-file="a.html""#), "{out}");
+        assert!(out.contains(r#"data-composition-file="b.html""#), "{out}");
         assert!(!out.contains("data-composition-src"), "{out}");
         assert!(!out.contains("<template"), "{out}");
+    }
+
+    #[test]
+    fn an_anonymous_host_leaves_the_id_and_its_window_to_the_wrapper() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("t.html"),
+            r#"<template><div data-composition-id="t" data-duration="9"><style>[data-composition-id="t"]{display:flex}</style><script src="lib.js"></script><script src="own.js"></script></div></template>"#,
+        )
+        .unwrap();
+        let html = r#"<script src="lib.js"></script><div id="h" data-composition-src="t.html" data-start="2" data-duration="3"></div>"#;
+        let (out, warnings) = inline(html, dir.path(), &dir.path().join("index.html")).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert!(
+            out.contains(r#"<div data-composition-id="t" data-start="2" data-duration="3" data-hf-inner-root="true" style="width:100%;height:100%">"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<style>[data-composition-id="t"]{display:flex}</style>"#),
+            "{out}"
+        );
+        assert_eq!(out.matches("lib.js").count(), 1, "loaded once: {out}");
+        assert!(out.contains("own.js"), "{out}");
     }
 
     #[test]
@@ -222,7 +459,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("loop.html"),
-            r#"<template><div data-composition-id="l" data-composition-src="loop.html"></div></template>"#,
+            r#"<template><div data-composition-id="l"><div data-composition-id="l" data-composition-src="loop.html"></div></div></template>"#,
         )
         .unwrap();
         let html = r#"<div data-composition-id="l" data-composition-src="loop.html"></div>"#;
