@@ -6,6 +6,7 @@
 //! `data-end`, `data-duration`), with the authored expression kept in
 //! `data-hf-authored-start` when it was relative.
 
+pub mod fonts;
 pub mod media;
 mod nesting;
 mod rewrite;
@@ -165,6 +166,10 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     }
     let source = ensure_document(source);
     let (source, mut warnings) = subcomp::inline(&source, &dir, &index)?;
+    // A stack that starts with a generic name draws Inter, as in the
+    // reference (compile/fonts says why); the faces come from the font pipeline.
+    let source = fonts::normalize_html(&source)
+        .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
     let found = scan::scan(&source)
         .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
     let err = |el: Option<&ScannedElement>, msg: String| {
