@@ -184,12 +184,13 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     let peak_rss_mib = sampler.finish();
     let staged = staged?;
     for message in &staged.probe_warnings {
-        // A family preflight already reported (with its fallback) once.
-        let family = message
-            .split('"')
-            .nth(1)
-            .map(|f| format!("font family \"{f}\""));
-        if family.is_some_and(|f| prepared.warnings.iter().any(|w| w.starts_with(&f))) {
+        // A family preflight already reported (with its fallback) once, or
+        // serves from npm (the probe may look before its faces load).
+        let family = message.split('"').nth(1).unwrap_or("");
+        let said = format!("font family \"{family}\"");
+        if prepared.warnings.iter().any(|w| w.starts_with(&said))
+            || prepared.served.contains(&family.to_lowercase())
+        {
             continue;
         }
         warn(&mut warnings, message.clone());
