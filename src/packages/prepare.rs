@@ -94,6 +94,10 @@ pub struct Prepared {
     pub font_css: String,
     /// Families served from npm, as `Family (@fontsource/x@v)`.
     pub fonts: Vec<String>,
+    /// The same families (and those of Google Fonts stylesheets), lower
+    /// case: the probe's "not available" check may run before their faces
+    /// load, so its warning for them is dropped.
+    pub served: BTreeSet<String>,
     /// Problems that do not stop the render (a family found nowhere).
     pub warnings: Vec<String>,
 }
@@ -132,10 +136,17 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
     let mut served: BTreeSet<String> = BTreeSet::new();
     for url in &needs.google {
         let (_, warnings) = fonts::google_css(url, packages)?;
-        out.warnings.extend(warnings);
         for req in fonts::parse_google(url) {
-            served.insert(req.family.to_lowercase());
+            let key = req.family.to_lowercase();
+            if !warnings
+                .iter()
+                .any(|w| w.contains(&format!("\"{}\"", req.family)))
+            {
+                out.served.insert(key.clone());
+            }
+            served.insert(key);
         }
+        out.warnings.extend(warnings);
     }
     for stack in &needs.stacks {
         for (i, family) in stack.iter().enumerate() {
@@ -159,6 +170,7 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
             match fonts::font_face_css(&req, packages) {
                 Ok(Some(css)) => {
                     out.font_css.push_str(&css);
+                    out.served.insert(family.to_lowercase());
                     let used = packages.resolve(&req.package()).ok().flatten();
                     out.fonts.push(match used {
                         Some(r) => format!("{family} ({}@{})", r.record.name, r.record.version),

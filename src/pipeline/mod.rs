@@ -171,6 +171,9 @@ pub(crate) struct Compiled {
     packages: Arc<Packages>,
     /// Warnings of the package preflight (a missing font family, say).
     package_warnings: Vec<String>,
+    /// Families served from npm, lower case: the probe's "not available"
+    /// check may run before their faces load, so its warning is dropped.
+    served: std::collections::BTreeSet<String>,
 }
 
 /// Compile the composition, resolve its packages (CDN scripts, fonts) and
@@ -180,7 +183,7 @@ fn compile_stage(
     events: EventSink<'_>,
     warnings: &mut Warnings<'_>,
 ) -> Result<Compiled> {
-    let ((comp, packages, package_warnings), compile_ms) = timed(events, Stage::Compile, || {
+    let ((comp, packages, prepared), compile_ms) = timed(events, Stage::Compile, || {
         let mut comp = compile::compile(&opts.input, &CompileOptions::of_render(opts))?;
         let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
         let packages = Arc::new(Packages::new(
@@ -208,8 +211,13 @@ fn compile_stage(
         if let Some(path) = &opts.compiled_html_out {
             write_atomic(path, comp.html.as_bytes())?;
         }
-        Ok::<_, crate::Error>((comp, packages, prepared.warnings))
+        Ok::<_, crate::Error>((comp, packages, prepared))
     })?;
+    let prepare::Prepared {
+        warnings: package_warnings,
+        served,
+        ..
+    } = prepared;
     for w in comp.warnings.iter().chain(&package_warnings) {
         warnings.push(w.clone());
     }
@@ -218,6 +226,7 @@ fn compile_stage(
         compile_ms,
         packages,
         package_warnings,
+        served,
     })
 }
 
@@ -290,12 +299,12 @@ fn run_job(
     staged.plan = Some(plan);
     for message in &staged.probe_warnings {
         // A family the package preflight reported (with its fallback) is
-        // said once.
-        let family = message
-            .split('"')
-            .nth(1)
-            .map(|f| format!("font family \"{f}\""));
-        if family.is_some_and(|f| compiled.package_warnings.iter().any(|w| w.starts_with(&f))) {
+        // said once; one served from npm is not missing.
+        let family = message.split('"').nth(1).unwrap_or("");
+        let said = format!("font family \"{family}\"");
+        if compiled.package_warnings.iter().any(|w| w.starts_with(&said))
+            || compiled.served.contains(&family.to_lowercase())
+        {
             continue;
         }
         warnings.push(message.clone());

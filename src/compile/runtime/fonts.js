@@ -13,11 +13,13 @@
       if (!first || generic.test(first) || seen[first]) return;
       seen[first] = true;
       var q = '"' + first.replace(/"/g, "") + '"';
-      if (document.fonts && document.fonts.check("72px " + q)) {
-        var declared = false;
-        document.fonts.forEach(function (f) { if (f.family.replace(/["']/g, "") === first && f.status === "loaded") declared = true; });
-        if (declared) return;
-      }
+      // A family with @font-face rules is not missing, even when the
+      // faces of weights this page never draws stay unloaded.
+      var declared = false;
+      if (document.fonts) document.fonts.forEach(function (f) {
+        if (f.family.replace(/["']/g, "").toLowerCase() === first.toLowerCase() && f.status !== "error") declared = true;
+      });
+      if (declared) return;
       if (width(q + ", serif") === width("serif") && width(q + ", monospace") === width("monospace")) missing.push(first);
     });
     return missing;
