@@ -302,7 +302,10 @@ fn run_job(
         // said once; one served from npm is not missing.
         let family = message.split('"').nth(1).unwrap_or("");
         let said = format!("font family \"{family}\"");
-        if compiled.package_warnings.iter().any(|w| w.starts_with(&said))
+        if compiled
+            .package_warnings
+            .iter()
+            .any(|w| w.starts_with(&said))
             || compiled.served.contains(&family.to_lowercase())
         {
             continue;
