@@ -1,4 +1,4 @@
-  // ---- a page's own seek protocol: window.__hf = { duration, seek(t) } -----
+  // ---- a page's own seek protocol: a window.__hf with duration and seek(t) ----
   // The reference lets a page expose this minimal protocol instead of a
   // timeline; hf calls the page's seek(t) after its own clock, timelines and
   // adapters have moved, and waits for the promise it may return. hf's own
