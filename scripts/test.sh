@@ -15,8 +15,11 @@ grep -q 'bash scripts/setup.sh' Dockerfile.test || { echo "Dockerfile.test does 
 grep -qE '^# snapshot: [0-9]{8}T[0-9]{6}Z$' scripts/pins.txt || { echo "scripts/pins.txt has no '# snapshot: YYYYMMDDTHHMMSSZ' line" >&2; exit 1; }
 bash scripts/lint-workflows.sh
 bash scripts/gates.sh
-# The Slurm end-to-end test (tests/distributed_slurm.rs) is not in this
-# build yet; when it lands, bring the local cluster up here and always
-# down again: trap 'bash scripts/slurm-local.sh down' EXIT and
-# eval "$(bash scripts/slurm-local.sh up)".
+# The Slurm end-to-end test (tests/distributed_slurm.rs) runs on a local
+# cluster of its own folder; the trap takes it down however the tests end
+# (an interrupt exits, which runs the EXIT trap), so no daemon outlives them.
+export HF_SLURM_DIR="${TMPDIR:-/tmp}/hf-slurm-test-$$"
+trap 'bash scripts/slurm-local.sh down' EXIT
+trap 'exit 130' INT TERM
+eval "$(bash scripts/slurm-local.sh up)"
 cargo test --release --workspace 2>&1

@@ -230,6 +230,10 @@ pub struct RenderOptions {
     pub ready_timeout: Duration,
     /// Reuse the previous frame when Chrome reports no damage.
     pub damage_aware: bool,
+    /// Leave the audio out of the output even when the format carries it:
+    /// a distributed chunk holds video only, and assembly muxes the audio
+    /// the plan mixed once.
+    pub video_only: bool,
     /// Set to true (from a Ctrl-C handler, say) to stop the render; Chrome
     /// is killed and the partial output removed.
     pub cancel: Option<Arc<AtomicBool>>,
@@ -256,6 +260,7 @@ impl RenderOptions {
             cdp_timeout: Duration::from_secs(30),
             ready_timeout: Duration::from_secs(30),
             damage_aware: true,
+            video_only: false,
             cancel: None,
         }
     }

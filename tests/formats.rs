@@ -6,25 +6,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
+use common::{framemd5, run_tool as run};
 use hf::{Codec, FrameRange, RenderOptions};
-
-/// Run a command, returning stdout; panics with stderr on failure.
-fn run(cmd: &str, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(cmd)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("expected {cmd} to run, saw: {e}"));
-    assert!(
-        out.status.success(),
-        "expected `{cmd} {}` to succeed, saw: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 /// ffprobe's `codec_name,pix_fmt` of the first video stream.
 fn probe_video(path: &Path) -> String {
@@ -276,29 +261,6 @@ fn gif_keeps_every_frame_with_a_transparent_index() {
     eprintln!("gif delays (cs): {delays:?}");
     assert_eq!(delays.len(), 30);
     assert_eq!(delays.iter().sum::<i64>(), 100);
-}
-
-/// The frames of `path`, one MD5 per line, as `ffmpeg -f framemd5` gives.
-fn framemd5(path: &Path) -> Vec<String> {
-    let out = run(
-        "ffmpeg",
-        &[
-            "-v",
-            "error",
-            "-i",
-            &path.to_string_lossy(),
-            "-map",
-            "0:v:0",
-            "-f",
-            "framemd5",
-            "-",
-        ],
-    );
-    String::from_utf8_lossy(&out)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.rsplit(',').next().map(|s| s.trim().to_owned()))
-        .collect()
 }
 
 #[test]

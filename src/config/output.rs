@@ -12,10 +12,11 @@ use super::Quality;
 use crate::error::{Error, Result};
 
 /// An output format: one frame sink each (`src/encode/sink/`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
-    /// H.264 (or H.265 with `--codec h265`) and AAC in MP4.
+    /// H.264 (or H.265 with `--codec h265`) and AAC in MP4 (the default).
+    #[default]
     Mp4,
     /// VP9 with alpha and Opus in WebM.
     Webm,

@@ -9,6 +9,8 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::packages::PackageUse;
+
 /// What a render's output depends on besides its inputs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Environment {
@@ -20,8 +22,10 @@ pub struct Environment {
     pub ffmpeg: String,
     /// sha256 of the sorted installed font list ([`fonts_fingerprint`]).
     pub fonts: String,
-    /// The resolved package set served to the page, when hf pins one
-    /// (a fingerprint of it; `None` until a package cache exists).
+    /// The resolved package set the compile stage records (CDN scripts,
+    /// font packages): `name@version integrity` per package, sorted,
+    /// joined by `; ` (empty when the page uses none). `None` in a plan
+    /// made before hf recorded it; such a plan is not checked on it.
     #[serde(default)]
     pub packages: Option<String>,
 }
@@ -40,6 +44,13 @@ impl Environment {
         }
     }
 
+    /// This environment with the resolved package set `used`.
+    pub fn with_packages(mut self, used: &[PackageUse]) -> Self {
+        let lines: Vec<String> = used.iter().map(PackageUse::line).collect();
+        self.packages = Some(lines.join(PACKAGE_SEPARATOR));
+        self
+    }
+
     /// One line per field that differs between `self` (the plan's) and
     /// `here`.
     pub fn differences(&self, here: &Self) -> Vec<String> {
@@ -53,13 +64,41 @@ impl Environment {
         diff("Chromium", &self.chromium, &here.chromium);
         diff("FFmpeg", &self.ffmpeg, &here.ffmpeg);
         diff("fonts", &self.fonts, &here.fonts);
-        diff(
-            "packages",
-            self.packages.as_deref().unwrap_or("none"),
-            here.packages.as_deref().unwrap_or("none"),
-        );
+        if let (Some(plan), Some(now)) = (&self.packages, &here.packages) {
+            out.extend(package_differences(plan, now));
+        }
         out
     }
+}
+
+const PACKAGE_SEPARATOR: &str = "; ";
+
+/// One line per package that differs between two recorded sets, naming
+/// the package (by name, so a version change reads as one line).
+fn package_differences(plan: &str, here: &str) -> Vec<String> {
+    let split = |s: &str| -> std::collections::BTreeMap<String, String> {
+        s.split(PACKAGE_SEPARATOR)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let id = l.split_whitespace().next().unwrap_or(l);
+                let name = id.rsplit_once('@').map_or(id, |(n, _)| n);
+                (name.to_owned(), l.to_owned())
+            })
+            .collect()
+    };
+    let (a, b) = (split(plan), split(here));
+    let mut out = Vec::new();
+    for (name, line) in &a {
+        match b.get(name) {
+            None => out.push(format!("package {name}: plan {line}, here not resolved")),
+            Some(l) if l != line => out.push(format!("package {name}: plan {line}, here {l}")),
+            Some(_) => {}
+        }
+    }
+    for (name, line) in b.iter().filter(|(n, _)| !a.contains_key(*n)) {
+        out.push(format!("package {name}: not in the plan, here {line}"));
+    }
+    out
 }
 
 /// `chrome --version`, or `unknown (why)` when it cannot be run (the render
@@ -118,5 +157,19 @@ mod tests {
                 "fonts: plan aa, here bb"
             ]
         );
+    }
+
+    #[test]
+    fn package_differences_name_each_package() {
+        let plan = "gsap@3.12.5 sha512-a; @fontsource/inter@5.0.0 sha512-b";
+        let here = "gsap@3.13.0 sha512-c; @fontsource/inter@5.0.0 sha512-b; d3@7.0.0 sha512-d";
+        assert_eq!(
+            package_differences(plan, here),
+            vec![
+                "package gsap: plan gsap@3.12.5 sha512-a, here gsap@3.13.0 sha512-c",
+                "package d3: not in the plan, here d3@7.0.0 sha512-d"
+            ]
+        );
+        assert!(package_differences("", "").is_empty());
     }
 }

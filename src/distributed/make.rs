@@ -7,44 +7,57 @@ use std::path::Path;
 
 use super::environment::Environment;
 use super::plan::{
-    chunk_ranges, hash_tree, sha256_file, AudioMix, Chunking, FrozenEncoder, FrozenRender, Plan,
-    AUDIO_FILE, PLAN_VERSION, SOURCE_DIR,
+    chunk_ranges, hash_tree, sha256_file, AudioMix, Chunking, FrozenEncoder, FrozenOutput,
+    FrozenRender, Plan, AUDIO_FILE, PLAN_VERSION, SOURCE_DIR,
 };
-use crate::compile::{self, CompileOptions};
-use crate::config::RenderOptions;
+use crate::config::{Format, RenderOptions};
 use crate::error::{Error, Result};
 use crate::events::{Event, EventSink, Stage};
+use crate::packages::PackageUse;
 
 /// Make a plan of `opts.input` in the folder `out` (created; an existing
-/// plan there is replaced). `opts.output` is not used.
+/// plan there is replaced). `opts.output` names the final output (its
+/// extension, or `opts.output_settings.format`, picks the format; GIF is
+/// refused: its palette needs every frame at once).
 pub fn make_plan(
     opts: &RenderOptions,
     out: &Path,
     chunking: Chunking,
     events: EventSink<'_>,
 ) -> Result<Plan> {
-    events(Event::StageStarted {
-        stage: Stage::Compile,
-    });
-    let t = std::time::Instant::now();
-    let comp = compile::compile(&opts.input, &CompileOptions::of_render(opts))?;
-    if comp.needs_duration {
-        // A plan fixes the frame count up front; inferring the length
-        // needs a browser, which planning does not open.
-        return Err(Error::composition(
-            &comp.index,
-            Some(format!("[data-composition-id=\"{}\"]", comp.id)),
-            "a distributed plan needs the root's data-duration (hf render infers a missing \
-             one in the browser; a plan does not)",
-        ));
+    make(opts, out, chunking, events).map(|m| m.plan)
+}
+
+/// What [`make`] produced besides the plan folder.
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// The plan as written.
+    pub plan: Plan,
+    /// The compiled HTML (what every chunk renders).
+    pub compiled_html: String,
+    /// The resolved package set the plan records.
+    pub packages: Vec<PackageUse>,
+}
+
+/// [`make_plan`], also returning the compiled HTML and the package set
+/// (for `hf render --distributed`, whose report carries them).
+pub fn make(
+    opts: &RenderOptions,
+    out: &Path,
+    chunking: Chunking,
+    events: EventSink<'_>,
+) -> Result<Made> {
+    let output = opts.output_settings.resolve(&opts.output, opts.quality)?;
+    if output.format == Format::Gif {
+        return Err(Error::Input {
+            what: "--format gif".into(),
+            message: "a GIF's palette is made from all of its frames, so it cannot be rendered \
+                      in chunks; render it in one process (without --distributed), or plan an \
+                      mp4, webm, mov or png-sequence"
+                .into(),
+        });
     }
-    for w in &comp.warnings {
-        events(Event::Warning { message: w.clone() });
-    }
-    events(Event::StageFinished {
-        stage: Stage::Compile,
-        ms: t.elapsed().as_millis() as u64,
-    });
+    let (comp, packages) = crate::pipeline::compile_resolved(opts, events)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let out_abs = out.canonicalize().map_err(|e| Error::io(out, e))?;
     if out_abs.starts_with(&comp.dir) {
@@ -122,15 +135,27 @@ pub fn make_plan(
             cdp_timeout_s: opts.cdp_timeout.as_secs_f64(),
             ready_timeout_s: opts.ready_timeout.as_secs_f64(),
         },
-        encoder: FrozenEncoder::for_quality(opts.quality),
+        encoder: FrozenEncoder::for_output(&output),
+        output: Some(FrozenOutput {
+            format: output.format,
+            codec: output.codec,
+            crf: opts.output_settings.crf,
+            video_bitrate: opts.output_settings.video_bitrate,
+            preset: opts.output_settings.preset.clone(),
+            gif_loop: opts.output_settings.gif_loop,
+        }),
         chunks: chunk_ranges(frames, chunking),
         inputs,
         audio,
-        environment: Environment::detect(opts.chrome.as_deref()),
+        environment: Environment::detect(opts.chrome.as_deref()).with_packages(&packages),
         plan_hash: String::new(),
     };
     plan.write(out)?;
-    Ok(plan)
+    Ok(Made {
+        plan,
+        compiled_html: comp.html,
+        packages,
+    })
 }
 
 /// Copy every file under `from` to `to` (symlinks followed, dot-entries

@@ -4,16 +4,25 @@
 //!
 //! - [`plan`]: `plan.json`, the chunk ranges, input hashes and environment.
 //! - [`environment`]: the fingerprint a chunk worker checks before rendering.
-//! - [`make_plan`]: the first step, writing a plan folder on storage every
+//! - [`make`]: the first step, writing a plan folder on storage every
 //!   worker sees.
-//! - [`slurm`]: drives the steps on a Slurm cluster.
+//! - [`chunk`]: `hf render-chunk`, one chunk on whatever machine runs it.
+//! - [`join`]: `hf assemble`, the chunks into the output.
+//! - [`run`]: `hf render --distributed`, the three steps in one call, with
+//!   the chunks in this process or on a [`slurm`] cluster.
 
+pub mod chunk;
 pub mod environment;
-pub mod plan;
-
-pub use environment::Environment;
-pub use plan::{Chunking, Plan, PLAN_VERSION};
+pub mod join;
 pub mod make;
+pub mod plan;
+pub mod run;
 pub mod slurm;
 
+pub use chunk::{render_chunk, ChunkOptions, ChunkOutcome};
+pub use environment::Environment;
+pub use join::{assemble, Assembled};
 pub use make::make_plan;
+pub use plan::{Chunking, Plan, PLAN_VERSION};
+pub use run::{render_distributed, DistributedReport, Runner};
+pub use slurm::SlurmOptions;

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::environment::Environment;
-use crate::config::{Fps, Quality};
+use crate::config::{Codec, Format, Fps, Output, OutputSettings, Quality, RateControl};
 use crate::error::{Error, Result};
 
 /// The plan format this hf writes. A plan of a version it does not know
@@ -51,6 +51,13 @@ pub struct Plan {
     /// The encoder settings every chunk uses, so chunks concatenate
     /// without re-encoding.
     pub encoder: FrozenEncoder,
+    /// The output format and the encoder flags as given (`--format`,
+    /// `--codec`, `--crf`, `--video-bitrate`, `--preset`, `--gif-loop`),
+    /// which every chunk passes to the encoder exactly as an in-process
+    /// render would. Absent in plans written before formats were chunked:
+    /// those are H.264 MP4 with the quality's settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<FrozenOutput>,
     /// The chunks, in order, as half-open frame ranges `[start, end)`:
     /// chunk `i` renders frames `start` up to but not including `end`.
     /// The ranges are contiguous and cover `0..frames`.
@@ -86,6 +93,44 @@ pub struct FrozenRender {
     pub ready_timeout_s: f64,
 }
 
+/// The output flags frozen into the plan (see [`Plan::output`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FrozenOutput {
+    /// The container.
+    pub format: Format,
+    /// MP4's codec.
+    #[serde(default)]
+    pub codec: Codec,
+    /// `--crf`, when given.
+    #[serde(default)]
+    pub crf: Option<u32>,
+    /// `--video-bitrate` in bits per second, when given.
+    #[serde(default)]
+    pub video_bitrate: Option<u64>,
+    /// `--preset`, when given.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// `--gif-loop`.
+    #[serde(default)]
+    pub gif_loop: u16,
+}
+
+impl FrozenOutput {
+    /// The output settings of chunk mode: these flags, each chunk one
+    /// closed GOP of `gop` frames.
+    pub fn settings(&self, gop: u32) -> OutputSettings {
+        OutputSettings {
+            format: Some(self.format),
+            codec: Some(self.codec).filter(|_| self.format == Format::Mp4),
+            crf: self.crf,
+            video_bitrate: self.video_bitrate,
+            preset: self.preset.clone(),
+            gif_loop: self.gif_loop,
+            gop: Some(gop),
+        }
+    }
+}
+
 /// Encoder settings frozen into the plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrozenEncoder {
@@ -104,7 +149,7 @@ pub struct FrozenEncoder {
 }
 
 impl FrozenEncoder {
-    /// The settings this hf uses for `quality`.
+    /// The settings this hf uses for `quality` (H.264 MP4).
     pub fn for_quality(quality: Quality) -> Self {
         Self {
             codec: "libx264".into(),
@@ -114,6 +159,27 @@ impl FrozenEncoder {
             b_frames: 0,
             closed_gop: true,
         }
+    }
+
+    /// A description of the encoder `out` uses (the sinks hold the exact
+    /// options; this is what a reader of `plan.json` sees).
+    pub fn for_output(out: &Output) -> Self {
+        let mut e = Self::for_quality(out.quality);
+        e.preset = out.preset.clone();
+        if let Some(RateControl::Crf(c)) = out.rate {
+            e.crf = u8::try_from(c).unwrap_or(u8::MAX);
+        }
+        let (codec, pixel) = match (out.format, out.codec) {
+            (Format::Mp4, Codec::H264) => ("libx264", "yuv420p"),
+            (Format::Mp4, Codec::H265) => ("libx265", "yuv420p"),
+            (Format::Webm, _) => ("libvpx-vp9", "yuva420p"),
+            (Format::Mov, _) => ("prores_ks", "yuva444p10le"),
+            (Format::PngSequence, _) => ("png", "rgba"),
+            (Format::Gif, _) => ("gif", "pal8"),
+        };
+        e.codec = codec.into();
+        e.pixel_format = pixel.into();
+        e
     }
 }
 
@@ -340,6 +406,11 @@ impl Plan {
                 diff.join("; ")
             ),
         ))
+    }
+
+    /// The output flags (H.264 MP4 defaults for a plan that has none).
+    pub fn output(&self) -> FrozenOutput {
+        self.output.clone().unwrap_or_default()
     }
 
     /// The frame range of chunk `index`, or an error naming the valid range.

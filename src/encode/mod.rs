@@ -9,7 +9,7 @@
 //! stream's BT.709 tags tell the truth. Alpha, where the format keeps it,
 //! is straight (not premultiplied).
 
-mod audio;
+pub(crate) mod audio;
 mod convert;
 pub mod sink;
 pub mod stage;

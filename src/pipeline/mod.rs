@@ -24,7 +24,8 @@ use crate::events::{Event, EventSink, Stage};
 use crate::packages::{prepare, Cache, Packages};
 use crate::perf::{PerfSummary, StageTimes};
 pub use snapshot::{snapshot, SnapshotReport};
-use stages::{ms, timed, StageClock};
+pub(crate) use stages::StageClock;
+use stages::{ms, timed};
 
 /// What a finished render produced.
 #[derive(Debug, Clone)]
@@ -137,7 +138,7 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
     let job = Job {
         order: (range.first..=range.last).collect(),
         alpha: output.format.keeps_alpha(),
-        audio: output.format.has_audio(),
+        audio: output.format.has_audio() && !opts.video_only,
         sink: SinkPlan::Output(settings, pending.temp_path().to_path_buf()),
     };
     let staged = run_job(opts, &compiled, job, &mut warnings)?;
@@ -162,6 +163,20 @@ pub fn render(opts: &RenderOptions, events: EventSink<'_>) -> Result<RenderRepor
         warnings: warnings.list,
         perf,
     })
+}
+
+/// Compile `opts.input` exactly as a render's compile stage does (packages
+/// resolved, font rules injected, warnings sent as events), without
+/// rendering: `hf plan` freezes this, and a chunk worker compares its
+/// resolved package set with the plan's before it renders.
+pub(crate) fn compile_resolved(
+    opts: &RenderOptions,
+    events: EventSink<'_>,
+) -> Result<(Composition, Vec<crate::packages::PackageUse>)> {
+    let mut warnings = Warnings::new(events);
+    let compiled = compile_stage(opts, events, &mut warnings)?;
+    let used = compiled.packages.used();
+    Ok((compiled.comp, used))
 }
 
 /// A compiled composition with the packages its page needs resolved.

@@ -451,3 +451,42 @@ pub fn tone_amplitude(s: &[f32], freq: f64) -> f64 {
     }
     2.0 * (re * re + im * im).sqrt() / s.len() as f64
 }
+
+/// Run a tool (ffmpeg, ffprobe), expecting success; its stdout.
+pub fn run_tool(cmd: &str, args: &[&str]) -> Vec<u8> {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("expected {cmd} to run, saw: {e}"));
+    assert!(
+        out.status.success(),
+        "expected `{cmd} {}` to succeed, saw: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The frames of `path`, one MD5 per line, as `ffmpeg -f framemd5` gives
+/// (for a png-sequence folder, pass its `frame_%06d.png` pattern).
+pub fn framemd5(path: &Path) -> Vec<String> {
+    let out = run_tool(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-i",
+            &path.to_string_lossy(),
+            "-map",
+            "0:v:0",
+            "-f",
+            "framemd5",
+            "-",
+        ],
+    );
+    String::from_utf8_lossy(&out)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(',').next().map(|s| s.trim().to_owned()))
+        .collect()
+}

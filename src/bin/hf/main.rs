@@ -1,10 +1,13 @@
 //! `hf`: the command line over the hf library. Parses arguments, draws
 //! progress, maps errors to exit codes; all the work is in the library.
 
+mod assemble;
+mod distributed;
 mod fetch;
 mod plan;
 mod progress;
 mod render;
+mod render_chunk;
 mod snapshot;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +47,10 @@ enum Command {
     Snapshot(snapshot::SnapshotArgs),
     /// Freeze a composition into a plan folder for a distributed render.
     Plan(plan::PlanArgs),
+    /// Render one chunk of a plan (on any machine that sees the plan folder).
+    RenderChunk(render_chunk::RenderChunkArgs),
+    /// Join a plan's rendered chunks into the output, without re-encoding.
+    Assemble(assemble::AssembleArgs),
 }
 
 /// Print a usage error; exit code 2.
@@ -65,6 +72,8 @@ fn main() {
         Command::Fetch(args) => fetch::run(args),
         Command::Snapshot(args) => snapshot::run(args),
         Command::Plan(args) => plan::run(args),
+        Command::RenderChunk(args) => render_chunk::run(args),
+        Command::Assemble(args) => assemble::run(args),
     };
     std::process::exit(code);
 }

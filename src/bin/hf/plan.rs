@@ -19,6 +19,9 @@ pub struct PlanArgs {
     out: PathBuf,
     #[command(flatten)]
     chunking: ChunkingArgs,
+    /// The output format and encoder flags every chunk uses.
+    #[command(flatten)]
+    encoder: crate::render::EncoderArgs,
     /// Frame rate (default: the composition's data-fps, else 30).
     #[arg(long)]
     fps: Option<Fps>,
@@ -58,6 +61,11 @@ pub struct ChunkingArgs {
 }
 
 impl ChunkingArgs {
+    /// True when either flag was given.
+    pub fn given(self) -> bool {
+        self.chunks.is_some() || self.chunk_frames.is_some()
+    }
+
     /// The chunking asked for, or an error naming the flag.
     pub fn resolve(self) -> Result<Chunking, String> {
         match (self.chunks, self.chunk_frames) {
@@ -83,7 +91,14 @@ pub fn run(args: PlanArgs) -> i32 {
         Ok(v) => v,
         Err(m) => return crate::fail_usage(&m),
     };
-    let mut opts = RenderOptions::new(&args.input, &args.out);
+    // The format comes from --format (default mp4); the name only carries it.
+    let name = match args.encoder.format {
+        Some(hf::Format::PngSequence) => "frames".to_owned(),
+        Some(f) => format!("output.{}", f.name()),
+        None => "output.mp4".to_owned(),
+    };
+    let mut opts = RenderOptions::new(&args.input, args.out.join(name));
+    opts.output_settings = args.encoder.settings();
     opts.fps = args.fps;
     opts.quality = args.quality;
     opts.variables = variables;

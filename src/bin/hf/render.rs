@@ -19,26 +19,8 @@ pub struct RenderArgs {
     /// Output file (.mp4, .webm, .mov, .gif) or folder (png-sequence).
     #[arg(short, long)]
     output: PathBuf,
-    /// Output format (default: from the output's extension; a name without
-    /// one is a png-sequence folder).
-    #[arg(long)]
-    format: Option<Format>,
-    /// Video codec of an MP4: h264 (default) or h265.
-    #[arg(long)]
-    codec: Option<Codec>,
-    /// Constant rate factor (mp4: 0-51, webm: 0-63) instead of the
-    /// quality preset's; not with --video-bitrate.
-    #[arg(long)]
-    crf: Option<u32>,
-    /// Average video bitrate (e.g. 5M, 800k, 2500000) instead of a CRF.
-    #[arg(long, value_parser = parse_bitrate)]
-    video_bitrate: Option<u64>,
-    /// x264/x265 preset (ultrafast … veryslow) instead of the quality's.
-    #[arg(long)]
-    preset: Option<String>,
-    /// GIF loop count: 0 loops forever, N plays N+1 times.
-    #[arg(long, default_value_t = 0)]
-    gif_loop: u16,
+    #[command(flatten)]
+    encoder: EncoderArgs,
     /// Render only frames A to B, both inclusive, 0-based (frame k is the
     /// page at k / fps seconds), e.g. --frames 30-59.
     #[arg(long)]
@@ -58,6 +40,50 @@ pub struct RenderArgs {
     /// Capture every frame even when Chrome reports no change.
     #[arg(long)]
     no_damage_reuse: bool,
+    /// `--distributed slurm|local` and its flags.
+    #[command(flatten)]
+    distributed: crate::distributed::DistributedArgs,
+}
+
+/// The output format and encoder flags (shared with `hf plan`, which
+/// freezes them for every chunk).
+#[derive(Args)]
+pub struct EncoderArgs {
+    /// Output format (default: from the output's extension; a name without
+    /// one is a png-sequence folder).
+    #[arg(long)]
+    pub format: Option<Format>,
+    /// Video codec of an MP4: h264 (default) or h265.
+    #[arg(long)]
+    pub codec: Option<Codec>,
+    /// Constant rate factor (mp4: 0-51, webm: 0-63) instead of the
+    /// quality preset's; not with --video-bitrate.
+    #[arg(long)]
+    pub crf: Option<u32>,
+    /// Average video bitrate (e.g. 5M, 800k, 2500000) instead of a CRF.
+    #[arg(long, value_parser = parse_bitrate)]
+    pub video_bitrate: Option<u64>,
+    /// x264/x265 preset (ultrafast … veryslow) instead of the quality's.
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// GIF loop count: 0 loops forever, N plays N+1 times.
+    #[arg(long, default_value_t = 0)]
+    pub gif_loop: u16,
+}
+
+impl EncoderArgs {
+    /// The library's output settings for these flags (no chunk GOP).
+    pub fn settings(&self) -> hf::OutputSettings {
+        hf::OutputSettings {
+            format: self.format,
+            codec: self.codec,
+            crf: self.crf,
+            video_bitrate: self.video_bitrate,
+            preset: self.preset.clone(),
+            gif_loop: self.gif_loop,
+            gop: None,
+        }
+    }
 }
 
 /// What `hf render` and `hf snapshot` share: the composition, its
@@ -141,21 +167,16 @@ pub fn run(args: RenderArgs) -> i32 {
         Ok(o) => o,
         Err(code) => return code,
     };
-    opts.output_settings = hf::OutputSettings {
-        format: args.format,
-        codec: args.codec,
-        crf: args.crf,
-        video_bitrate: args.video_bitrate,
-        preset: args.preset,
-        gif_loop: args.gif_loop,
-        gop: None,
-    };
+    opts.output_settings = args.encoder.settings();
     opts.frames = args.frames;
     opts.quality = args.quality;
     opts.workers = args.workers;
     opts.compiled_html_out = args.compiled_html;
     opts.damage_aware = !args.no_damage_reuse;
 
+    if let Some(code) = crate::distributed::run(&args.distributed, &opts, args.page.verbose) {
+        return code;
+    }
     let progress = Progress::new(args.page.verbose);
     let result = hf::render(&opts, &|e| progress.event(e));
     progress.finish();
