@@ -1,8 +1,8 @@
 //! Distributed rendering against the in-process render, with real renders
 //! decoded by the `ffmpeg` tool: plan → every chunk → assemble gives the
 //! same frames (framemd5, lossless H.264 so any pixel change shows) and
-//! the same audio samples for 1, 3 and 8 chunks; intra-only and
-//! png-sequence formats chunk exactly too. Then the faults, each through
+//! the same audio samples for 1, 3 and 8 chunks; ProRes (intra-only),
+//! png-sequence and GIF chunk exactly too. Then the faults, each through
 //! the `hf` binary: a chunk that fails once and is retried, a chunk killed
 //! mid-render, a missing or corrupt chunk at assembly, a tampered plan and
 //! an environment mismatch, each ending in an identical result or a named
@@ -138,9 +138,11 @@ fn video_and_sub_composition_fixtures_are_the_same_in_1_3_and_8_chunks() {
 }
 
 #[test]
-fn prores_and_png_sequence_chunk_exactly() {
+fn prores_png_sequence_and_gif_chunk_exactly() {
     assert_chunking_changes_nothing("format-mov-prores", "out.mov");
     assert_chunking_changes_nothing("format-png-sequence", "frames");
+    // A GIF's chunks are lossless frames; assembly makes the one palette.
+    assert_chunking_changes_nothing("format-gif", "out.gif");
 }
 
 // ---- faults, through the hf binary ----

@@ -19,9 +19,32 @@ use crate::model::{FixtureResult, RenderStats, Verdict};
 use crate::progress::Reporter;
 use crate::score::{self, audio, visual};
 
+/// How each fixture is rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// `hf::render`, one process.
+    InProcess,
+    /// Plan, every chunk in this process one after another, assemble: the
+    /// same goldens must pass when the render is split.
+    DistributedSimulated {
+        /// Chunks per fixture.
+        chunks: u64,
+    },
+    /// Plan, the chunks as a Slurm array job (the cluster `SLURM_CONF`
+    /// names), assemble.
+    Slurm {
+        /// Chunks per fixture.
+        chunks: u64,
+        /// The `hf` binary the array tasks run.
+        hf: PathBuf,
+    },
+}
+
 /// How to run the selected fixtures.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// How each fixture is rendered.
+    pub mode: Mode,
     /// Repository root (holds `fixtures/` and `golden/`).
     pub root: PathBuf,
     /// Fixtures at once, ≥ 1.
@@ -277,7 +300,9 @@ impl<'a> Job<'a> {
             }
         };
         let started = Instant::now();
-        let report = hf::render(&opts, &sink).map_err(|e| format!("render failed: {e}"))?;
+        let report = self
+            .render_with(&opts, tmp, &sink)
+            .map_err(|e| format!("render failed: {e}"))?;
         let seconds = started.elapsed().as_secs_f64();
         let stats = RenderStats {
             seconds,
@@ -292,6 +317,34 @@ impl<'a> Job<'a> {
         self.reporter.render_done(name, &stats);
         self.result.render = Some(stats);
         Ok(report)
+    }
+
+    /// Render `opts` the way the run's mode says.
+    fn render_with(
+        &self,
+        opts: &RenderOptions,
+        tmp: &Path,
+        sink: hf::EventSink<'_>,
+    ) -> hf::Result<RenderReport> {
+        use hf::distributed::{render_distributed, Chunking, Runner, SlurmOptions};
+        let (chunks, runner) = match &self.opts.mode {
+            Mode::InProcess => return hf::render(opts, sink),
+            Mode::DistributedSimulated { chunks } => (*chunks, Runner::InProcess { retries: 1 }),
+            Mode::Slurm { chunks, hf } => (
+                *chunks,
+                Runner::Slurm(SlurmOptions {
+                    partition: None,
+                    resubmits: 1,
+                    chunk_retries: 1,
+                    cpus_per_task: 1,
+                    hf: hf.clone(),
+                    poll: std::time::Duration::from_millis(500),
+                    cancel: opts.cancel.clone(),
+                }),
+            ),
+        };
+        let plan = tmp.join("plan");
+        render_distributed(opts, &plan, Chunking::Count(chunks), &runner, sink).map(|d| d.report)
     }
 
     /// `--update`: write pending goldens; measure new against old when an

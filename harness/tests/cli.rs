@@ -196,7 +196,7 @@ fn bad_flags_unknown_fixtures_and_ci_updates_exit_2() {
     let root = Root::new();
     root.fixture("alpha", &[]);
 
-    let o = root.run(&["--mode", "distributed-simulated"]);
+    let o = root.run(&["--mode", "sideways"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--mode"), "{}", stderr(&o));
 
@@ -411,6 +411,48 @@ fn golden_lifecycle_missing_update_accept_pass_fail() {
     assert_eq!(root.run(&["reject", "still"]).status.code(), Some(0));
     assert_eq!(std::fs::read(golden.join("output.mp4")).unwrap(), before);
     assert!(!golden.join("output.mp4.pending").exists());
+}
+
+#[test]
+fn distributed_simulated_mode_scores_a_chunked_render_against_the_same_golden() {
+    let root = Root::new();
+    still(&root, "#3366cc");
+    assert_eq!(root.run(&["--update", "still"]).status.code(), Some(0));
+    assert_eq!(root.run(&["accept", "still"]).status.code(), Some(0));
+    let o = root.run(&[
+        "--mode",
+        "distributed-simulated",
+        "--chunks",
+        "3",
+        "--keep-temp",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("still  PASS  100/100"), "{err}");
+    let kept = err
+        .lines()
+        .find_map(|l| l.strip_prefix("still: temp files kept in "))
+        .expect("--keep-temp prints the temp dir");
+    let chunks = Path::new(kept).join("plan/chunks");
+    let sidecars = std::fs::read_dir(&chunks)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        })
+        .count();
+    assert_eq!(sidecars, 3, "three chunks rendered in {}", chunks.display());
+    std::fs::remove_dir_all(kept).unwrap();
+    still(&root, "#cc6633");
+    let o = root.run(&["--mode", "distributed-simulated"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = root.run(&["--mode", "distributed-simulated", "--update"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("in-process renders only"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

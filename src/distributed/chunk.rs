@@ -47,10 +47,10 @@ pub fn index_from_env(get: impl Fn(&str) -> Option<String>) -> Result<usize> {
     })
 }
 
-/// The file (or, for a png-sequence, folder) name of chunk `index`.
+/// The file (or, for a png-sequence or GIF, folder) name of chunk `index`.
 fn chunk_name(plan: &Plan, index: usize) -> String {
     match plan.output().format {
-        Format::PngSequence => format!("chunk-{index:05}"),
+        Format::PngSequence | Format::Gif => format!("chunk-{index:05}"),
         f => format!("chunk-{index:05}.{}", f.name()),
     }
 }
@@ -216,6 +216,11 @@ fn chunk_render_options(
     });
     r.video_only = true;
     r.output_settings = plan.output().settings(gop_length(plan));
+    if plan.output().format == Format::Gif {
+        // A GIF's palette is made from every frame at once: its chunks are
+        // the lossless frames, and assembly encodes the GIF from them.
+        r.output_settings.format = Some(Format::PngSequence);
+    }
     r
 }
 

@@ -3,7 +3,9 @@
 //! a keyframe with the same parameter sets), mux the plan's pre-mixed
 //! audio exactly as an in-process render does, and write the output with
 //! faststart, atomically. A png-sequence's chunks are folders whose frames
-//! already carry their composition numbers: they are gathered into one.
+//! already carry their composition numbers: they are gathered into one. A
+//! GIF's chunks are such folders too, encoded here into the GIF (its
+//! palette needs every frame).
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +17,7 @@ use super::plan::Plan;
 use crate::assemble::PendingOutput;
 use crate::config::{Format, FrameRange};
 use crate::encode::audio::{AudioCodec, AudioTrack};
-use crate::encode::samples_for;
+use crate::encode::{samples_for, EncodeSettings};
 use crate::error::{Error, Result};
 use crate::events::{EventSink, Stage};
 
@@ -91,6 +93,7 @@ pub fn assemble(dir: &Path, output: &Path, events: EventSink<'_>) -> Result<Asse
     };
     match format {
         Format::PngSequence => gather(dir, &plan, pending.temp_path(), samples.as_deref())?,
+        Format::Gif => encode_gif(dir, &plan, output, pending.temp_path())?,
         f => join(dir, &plan, f, pending.temp_path(), samples.as_deref())?,
     }
     let path = pending.commit()?;
@@ -141,6 +144,35 @@ fn gather(dir: &Path, plan: &Plan, temp: &Path, samples: Option<&[f32]>) -> Resu
         )?;
     }
     Ok(())
+}
+
+/// A GIF: its palette is made from every frame at once, so its chunks are
+/// the lossless frames (png-sequence folders) and the GIF is encoded here,
+/// frame by frame in order, by the sink an in-process render uses.
+fn encode_gif(dir: &Path, plan: &Plan, output: &Path, temp: &Path) -> Result<()> {
+    let settings = EncodeSettings {
+        width: plan.width,
+        height: plan.height,
+        fps: plan.fps,
+        frames: FrameRange {
+            first: 0,
+            last: plan.frames.saturating_sub(1),
+        },
+        output: plan
+            .output()
+            .settings(1)
+            .resolve(output, plan.render.quality)?,
+    };
+    let mut sink = crate::encode::sink::open(temp, &settings, None)?;
+    for (i, [start, end]) in plan.chunks.iter().enumerate() {
+        let folder = chunk_path(dir, plan, i);
+        for k in *start..*end {
+            let path = folder.join(crate::encode::sink::frame_name(k));
+            let png = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            sink.push(k, &std::sync::Arc::new(png))?;
+        }
+    }
+    sink.finish()
 }
 
 /// The container, its audio codec and header options, as the format's

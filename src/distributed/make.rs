@@ -10,15 +10,14 @@ use super::plan::{
     chunk_ranges, hash_tree, sha256_file, AudioMix, Chunking, FrozenEncoder, FrozenOutput,
     FrozenRender, Plan, AUDIO_FILE, PLAN_VERSION, SOURCE_DIR,
 };
-use crate::config::{Format, RenderOptions};
+use crate::config::RenderOptions;
 use crate::error::{Error, Result};
 use crate::events::{Event, EventSink, Stage};
 use crate::packages::PackageUse;
 
 /// Make a plan of `opts.input` in the folder `out` (created; an existing
 /// plan there is replaced). `opts.output` names the final output (its
-/// extension, or `opts.output_settings.format`, picks the format; GIF is
-/// refused: its palette needs every frame at once).
+/// extension, or `opts.output_settings.format`, picks the format).
 pub fn make_plan(
     opts: &RenderOptions,
     out: &Path,
@@ -48,15 +47,6 @@ pub fn make(
     events: EventSink<'_>,
 ) -> Result<Made> {
     let output = opts.output_settings.resolve(&opts.output, opts.quality)?;
-    if output.format == Format::Gif {
-        return Err(Error::Input {
-            what: "--format gif".into(),
-            message: "a GIF's palette is made from all of its frames, so it cannot be rendered \
-                      in chunks; render it in one process (without --distributed), or plan an \
-                      mp4, webm, mov or png-sequence"
-                .into(),
-        });
-    }
     let (comp, packages) = crate::pipeline::compile_resolved(opts, events)?;
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let out_abs = out.canonicalize().map_err(|e| Error::io(out, e))?;

@@ -95,7 +95,10 @@ pub fn run(args: &DistributedArgs, opts: &RenderOptions, verbose: bool) -> Optio
             cancel: opts.cancel.clone(),
         }),
     };
-    let progress = Progress::new(verbose);
+    let progress = match backend {
+        Backend::Slurm => Progress::scheduled(verbose),
+        Backend::Local => Progress::new(verbose),
+    };
     let result = hf::distributed::render_distributed(opts, &plan_dir, chunking, &runner, &|e| {
         progress.event(e)
     });

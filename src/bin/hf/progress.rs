@@ -23,6 +23,14 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Start drawing to stderr, for a render on a scheduler: its chunks
+    /// report only state changes, so there is no stall warning.
+    pub fn scheduled(verbose: bool) -> Self {
+        let p = Self::new(verbose);
+        p.done.store(true, Ordering::Relaxed);
+        p
+    }
+
     /// Start drawing to stderr.
     pub fn new(verbose: bool) -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {

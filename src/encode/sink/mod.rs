@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use png_seq::frame_name;
 pub use stills::Still;
 
 use super::{EncodeSettings, EncodeTimings};

@@ -87,9 +87,14 @@ pub(crate) struct RunArgs {
     /// Keep each fixture's temp dir and print its path.
     #[arg(long)]
     pub(crate) keep_temp: bool,
-    /// How to render; only in-process exists.
-    #[arg(long, default_value = "in-process", value_parser = ["in-process"])]
+    /// How to render: in-process (hf::render), distributed-simulated (plan,
+    /// every chunk in this process, assemble) or slurm (the chunks as an
+    /// array job on the cluster SLURM_CONF names).
+    #[arg(long, default_value = "in-process", value_parser = ["in-process", "distributed-simulated", "slurm"])]
     pub(crate) mode: String,
+    /// Chunks per fixture in the distributed modes.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) chunks: u64,
     /// Report root; the run writes DIR/<timestamp>/index.html.
     #[arg(long, value_name = "DIR")]
     pub(crate) report: Option<PathBuf>,
@@ -119,6 +124,7 @@ impl RunArgs {
             || !self.exclude_tags.is_empty()
             || self.keep_temp
             || self.mode != "in-process"
+            || self.chunks != 3
             || self.report.is_some()
             || self.junit.is_some()
             || self.json

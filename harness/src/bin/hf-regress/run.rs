@@ -16,6 +16,12 @@ use crate::RunArgs;
 
 /// Run the selected fixtures; returns the exit code.
 pub(crate) fn run(root: &Path, layout: Layout, args: RunArgs, ci: bool) -> Result<u8> {
+    if args.update && args.mode != "in-process" {
+        bail!(
+            "--update writes goldens from in-process renders only; leave out --mode {}",
+            args.mode
+        );
+    }
     if args.update && ci {
         bail!("--update refuses to run with CI set: goldens are never written in CI");
     }
@@ -69,7 +75,9 @@ pub(crate) fn run(root: &Path, layout: Layout, args: RunArgs, ci: bool) -> Resul
                             "mode": args.mode, "report_dir": report_dir }),
     );
     interrupt::install();
+    let mode = render_mode(&args)?;
     let opts = runner::RunOptions {
+        mode,
         layout,
         root: root.to_path_buf(),
         jobs,
@@ -120,6 +128,32 @@ pub(crate) fn run(root: &Path, layout: Layout, args: RunArgs, ci: bool) -> Resul
     };
     print_summary(&reporter, &run, code, report_path.as_deref());
     Ok(if reporter.stdout_closed() { 0 } else { code })
+}
+
+/// `--mode` and `--chunks` as the runner takes them. Slurm needs the
+/// cluster (`SLURM_CONF`) and the `hf` binary beside this one, which the
+/// array tasks run.
+fn render_mode(args: &RunArgs) -> Result<runner::Mode> {
+    Ok(match args.mode.as_str() {
+        "distributed-simulated" => runner::Mode::DistributedSimulated {
+            chunks: args.chunks,
+        },
+        "slurm" => {
+            if std::env::var_os("SLURM_CONF").is_none() {
+                bail!("--mode slurm needs a cluster: set SLURM_CONF (eval \"$(scripts/slurm-local.sh up)\")");
+            }
+            let exe = std::env::current_exe().context("cannot find hf-regress's own path")?;
+            let hf = exe.with_file_name("hf");
+            if !hf.is_file() {
+                bail!("--mode slurm runs {} in its tasks, which does not exist: cargo build --release", hf.display());
+            }
+            runner::Mode::Slurm {
+                chunks: args.chunks,
+                hf,
+            }
+        }
+        _ => runner::Mode::InProcess,
+    })
 }
 
 /// Apply the positional names, `--exclude-tags` and `--shard`.
