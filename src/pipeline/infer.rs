@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use crate::capture::serve::Server;
-use crate::capture::SessionOptions;
 use crate::compile::{self, Composition};
 use crate::config::RenderOptions;
 use crate::error::{Error, Result};
@@ -28,16 +27,7 @@ pub(super) fn infer_duration(
         )
         .with_packages(Arc::clone(packages)),
     );
-    let session_opts = SessionOptions {
-        width: comp.width,
-        height: comp.height,
-        chrome: opts.chrome.clone(),
-        cdp_timeout: opts.cdp_timeout,
-        ready_timeout: opts.ready_timeout,
-        jpeg_quality: opts.quality.jpeg_quality(),
-        alpha: false,
-        frame_interval_ms: 1000.0 / comp.fps.as_f64(),
-    };
+    let session_opts = super::session_options(comp, opts, false);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -287,16 +287,7 @@ fn run_job(
         server = server.with_video_frames(v.dir().to_path_buf());
     }
     let server = Arc::new(server);
-    let session = SessionOptions {
-        width: comp.width,
-        height: comp.height,
-        chrome: opts.chrome.clone(),
-        cdp_timeout: opts.cdp_timeout,
-        ready_timeout: opts.ready_timeout,
-        jpeg_quality: opts.quality.jpeg_quality(),
-        alpha: job.alpha,
-        frame_interval_ms: 1000.0 / comp.fps.as_f64(),
-    };
+    let session = session_options(comp, opts, job.alpha);
     let sampler = capture::rss::RssSampler::start();
     let staged = browser::run(browser::Inputs {
         opts,
@@ -386,5 +377,20 @@ impl browser::Staged {
             peak_rss_mib: self.peak_rss_mib,
             packages: Vec::new(),
         }
+    }
+}
+
+/// The browser settings of a render of `comp`: one place, so the session
+/// that infers a length and the ones that capture open Chrome alike.
+fn session_options(comp: &Composition, opts: &RenderOptions, alpha: bool) -> SessionOptions {
+    SessionOptions {
+        width: comp.width,
+        height: comp.height,
+        chrome: opts.chrome.clone(),
+        cdp_timeout: opts.cdp_timeout,
+        ready_timeout: opts.ready_timeout,
+        jpeg_quality: opts.quality.jpeg_quality(),
+        alpha,
+        frame_interval_ms: 1000.0 / comp.fps.as_f64(),
     }
 }
