@@ -420,3 +420,37 @@ fn another_environment_is_refused_naming_what_differs() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("chunk 7: out of range"), "{}", text(&o));
 }
+
+#[test]
+fn distributed_flags_are_checked_before_anything_renders() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let input = fixture(FAULTS);
+    let out = tmp.path().join("o.mp4");
+    let o = hf(&["render", s(&input), "-o", s(&out), "--chunks", "2"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--chunks/--chunk-frames needs --distributed"),
+        "{}",
+        text(&o)
+    );
+    let o = hf(
+        &[
+            "render",
+            s(&input),
+            "-o",
+            s(&out),
+            "--distributed",
+            "local",
+            "--frames",
+            "0-5",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--frames 0-5"), "{}", text(&o));
+    let plan = plan(tmp.path());
+    let o = assemble(&plan, &tmp.path().join("o.webm"));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("the plan renders mp4"), "{}", text(&o));
+    assert!(!out.exists());
+}
