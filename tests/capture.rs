@@ -157,7 +157,7 @@ fn a_page_that_hangs_in_seek_fails_within_the_timeout_naming_frame_and_call() {
         "expected the error to name frame 30, saw: {text}"
     );
     assert!(
-        text.contains("__hf.seek"),
+        text.contains("__hfRuntime.seek"),
         "expected the error to name the seek call, saw: {text}"
     );
     assert!(

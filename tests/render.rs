@@ -486,7 +486,6 @@ fn linear_box_renders_identically_twice() {
 fn bad_compositions_fail_in_compile_with_a_composition_error() {
     let cases = [
         "bad-no-root",
-        "bad-no-duration",
         "bad-negative-duration",
         "bad-zero-duration",
         "bad-nonnumeric-duration",

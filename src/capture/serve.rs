@@ -157,6 +157,12 @@ impl Server {
     /// `path`) when it cannot be read.
     fn file(&self, file: &Path, path: &str) -> Answer {
         match std::fs::read(file) {
+            // An iframe's document runs on composition time too.
+            Ok(bytes) if mime_for(file).starts_with("text/html") => Answer::Body {
+                mime: mime_for(file),
+                bytes: crate::compile::with_child_runtime(&String::from_utf8_lossy(&bytes))
+                    .into_bytes(),
+            },
             Ok(bytes) => Answer::Body {
                 mime: mime_for(file),
                 bytes,

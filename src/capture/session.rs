@@ -127,6 +127,49 @@ pub struct Session {
     pub timings: OpTimings,
     /// Chrome's product string.
     pub version: String,
+    ready_warnings: Vec<String>,
+}
+
+/// What the runtime's `status()` reports while the page loads.
+struct ReadyStatus {
+    waiting: Vec<String>,
+    fatal: Vec<String>,
+    warnings: Vec<String>,
+}
+
+impl ReadyStatus {
+    fn from_json(v: &serde_json::Value) -> Self {
+        let list = |k: &str| -> Vec<String> {
+            v.get(k)
+                .and_then(|l| l.as_array())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        if !v.is_object() {
+            return Self {
+                waiting: vec!["the page's status".into()],
+                fatal: Vec::new(),
+                warnings: Vec::new(),
+            };
+        }
+        Self {
+            waiting: list("waiting"),
+            fatal: list("fatal"),
+            warnings: list("warnings"),
+        }
+    }
+
+    fn busy() -> Self {
+        Self {
+            waiting: vec!["the page to answer (it may be busy)".into()],
+            fatal: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 impl Session {
@@ -206,6 +249,7 @@ impl Session {
             ticks: 1000.0,
             timings: OpTimings::default(),
             version,
+            ready_warnings: Vec::new(),
         };
         session.tasks.append(&mut tasks);
         session.install(server).await?;
@@ -354,23 +398,30 @@ impl Session {
     async fn wait_ready(&mut self) -> Result<()> {
         let started = Instant::now();
         let mut waiting: Vec<String>;
+        let expr = format!(
+            "typeof {g} === 'object' ? {g}.status() : \
+             {{ waiting: ['the hf runtime ({g}) to load'], fatal: [], warnings: [] }}",
+            g = crate::compile::RUNTIME_GLOBAL
+        );
         loop {
             // A frame without display updates lets pending loads and
             // layout make progress under BeginFrame control.
             let _ = self.begin_frame(false).await;
-            let status = self
-                .eval("typeof window.__hf === 'object' ? window.__hf.status() : ['the hf runtime (window.__hf) to load']")
-                .await;
-            waiting = match status {
-                Ok(serde_json::Value::Array(items)) => items
-                    .into_iter()
-                    .map(|v| v.as_str().unwrap_or_default().to_owned())
-                    .collect(),
-                Ok(_) => vec!["the page's status".into()],
-                Err(Error::Timeout { .. }) => vec!["the page to answer (it may be busy)".into()],
+            let status = self.eval(&expr).await;
+            let status = match status {
+                Ok(v) => ReadyStatus::from_json(&v),
+                Err(Error::Timeout { .. }) => ReadyStatus::busy(),
                 Err(e) => return Err(e),
             };
+            if !status.fatal.is_empty() {
+                return Err(Error::Browser {
+                    message: format!("the page cannot be rendered: {}", status.fatal.join("; ")),
+                    evidence: self.evidence(),
+                });
+            }
+            waiting = status.waiting;
             if waiting.is_empty() {
+                self.ready_warnings = status.warnings;
                 return Ok(());
             }
             if started.elapsed() >= self.opts.ready_timeout {
@@ -386,6 +437,12 @@ impl Session {
             seconds: self.opts.ready_timeout.as_secs_f64(),
             evidence: self.evidence(),
         })
+    }
+
+    /// Warnings the page's readiness check raised (waits cut short after a
+    /// grace period, iframes hf cannot drive).
+    pub fn ready_warnings(&self) -> &[String] {
+        &self.ready_warnings
     }
 
     /// Run one DevTools call with the session's time limit.
@@ -455,21 +512,30 @@ impl Session {
             .unwrap_or(serde_json::Value::Null))
     }
 
-    /// Move the page to composition time `t` (frame `frame`), and paint the
-    /// given video frames into their `<video>` elements; with videos, wait
-    /// until every frame image has loaded.
+    /// Move the page to composition time `t` (frame `frame`), paint the
+    /// given video frames into their `<video>` elements, and wait for the
+    /// async work the page hands back (hf-seek `waitUntil` promises, frame
+    /// adapters, iframes, video frame images). The runtime gives up a second
+    /// before the DevTools limit, naming what it still waited for.
     pub async fn seek(&mut self, frame: u64, t: f64, videos: &[crate::video::Shown]) -> Result<()> {
         let started = Instant::now();
-        let r = if videos.is_empty() {
-            self.evaluate(&format!("window.__hf.seek({t:.9})"), false)
-                .await
-        } else {
-            let pairs: Vec<(usize, &str)> =
-                videos.iter().map(|v| (v.key, v.url.as_str())).collect();
-            let list = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
-            self.evaluate(&format!("window.__hf.seek({t:.9}, {list})"), true)
-                .await
-        };
+        let pairs: Vec<(usize, &str)> = videos.iter().map(|v| (v.key, v.url.as_str())).collect();
+        let list = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
+        let wait_ms = self
+            .opts
+            .cdp_timeout
+            .as_millis()
+            .saturating_sub(1000)
+            .max(500);
+        let r = self
+            .evaluate(
+                &format!(
+                    "{}.seek({t:.9}, {list}, {wait_ms})",
+                    crate::compile::RUNTIME_GLOBAL
+                ),
+                true,
+            )
+            .await;
         self.timings.seek += started.elapsed();
         match r {
             Ok(_) => Ok(()),
@@ -482,6 +548,19 @@ impl Session {
                 seconds,
                 evidence,
             }),
+            Err(Error::Browser { message, evidence }) if message.contains("hf-timeout: ") => {
+                // The first line: the rest is the rejection's stack.
+                let named = message
+                    .split("hf-timeout: ")
+                    .nth(1)
+                    .and_then(|m| m.lines().next())
+                    .unwrap_or_default();
+                Err(Error::Timeout {
+                    what: format!("seeking frame {frame} (t = {t:.3} s): {named}"),
+                    seconds: wait_ms as f64 / 1000.0,
+                    evidence,
+                })
+            }
             Err(e) => Err(e),
         }
     }

@@ -6,9 +6,11 @@
 //! `data-end`, `data-duration`), with the authored expression kept in
 //! `data-hf-authored-start` when it was relative.
 
+pub mod fonts;
 pub mod media;
 mod nesting;
 mod rewrite;
+mod runtime;
 pub mod scan;
 mod scoping;
 pub mod subcomp;
@@ -26,10 +28,9 @@ use scan::ScannedElement;
 use timing::{PendingClip, StartExpr};
 
 pub use media::{AudioClip, VideoClip};
-pub use rewrite::RUNTIME_PATH;
+pub use rewrite::{with_child_runtime, RUNTIME_PATH};
 
-/// The in-page runtime, served at [`RUNTIME_PATH`].
-pub const RUNTIME_JS: &str = include_str!("runtime.js");
+pub use runtime::{GLOBAL as RUNTIME_GLOBAL, RUNTIME_JS};
 
 /// The composition as hf understands it after compilation.
 #[derive(Debug, Clone)]
@@ -40,8 +41,14 @@ pub struct Composition {
     pub width: u32,
     /// Viewport and output height in pixels.
     pub height: u32,
-    /// Render length in seconds (the root's `data-duration`).
+    /// Render length in seconds: the root's `data-duration`, or the length
+    /// inferred in the browser ([`CompileOptions::duration`]).
     pub duration: f64,
+    /// The root declares no `data-duration` and none was given: `duration`
+    /// is only the latest end of the timed clips and media, and the
+    /// pipeline asks the browser ([`crate::probe::infer_duration`]) before
+    /// compiling again with the answer.
+    pub needs_duration: bool,
     /// Frame rate used for this render.
     pub fps: Fps,
     /// The root carries `data-no-timeline`: do not wait for a timeline.
@@ -93,6 +100,9 @@ pub struct CompileOptions {
     pub variables: Option<serde_json::Value>,
     /// Undeclared or mistyped overrides are errors, not warnings.
     pub strict_variables: bool,
+    /// The render length when the root has no `data-duration` (inferred by
+    /// the browser); ignored when the root declares one.
+    pub duration: Option<f64>,
 }
 
 impl CompileOptions {
@@ -104,6 +114,7 @@ impl CompileOptions {
             fps: opts.fps,
             variables: opts.variables.clone(),
             strict_variables: opts.strict_variables,
+            duration: None,
         }
     }
 }
@@ -153,7 +164,12 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
             dir = project;
         }
     }
+    let source = ensure_document(source);
     let (source, mut warnings) = subcomp::inline(&source, &dir, &index)?;
+    // A stack that starts with a generic name draws Inter, as in the
+    // reference (compile/fonts says why); the faces come from the font pipeline.
+    let source = fonts::normalize_html(&source)
+        .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
     let found = scan::scan(&source)
         .map_err(|e| Error::composition(&index, None, format!("cannot parse HTML: {e}")))?;
     let err = |el: Option<&ScannedElement>, msg: String| {
@@ -192,16 +208,11 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     }
     let width = pixel_attr(root, "data-width").map_err(|m| err(Some(root), m))?;
     let height = pixel_attr(root, "data-height").map_err(|m| err(Some(root), m))?;
-    let duration = match root.attr("data-duration") {
-        None => {
-            return Err(err(
-                Some(root),
-                "the composition root has no data-duration; hf needs the render length in \
-                 seconds, e.g. data-duration=\"4\""
-                    .into(),
-            ))
-        }
-        Some(raw) => timing::parse_duration(raw).map_err(|m| err(Some(root), m))?,
+    // Without data-duration the length comes from the page (timelines,
+    // adapters, media), which the pipeline asks the browser for.
+    let declared_len = match root.attr("data-duration") {
+        None => opts.duration,
+        Some(raw) => Some(timing::parse_duration(raw).map_err(|m| err(Some(root), m))?),
     };
     let authored_fps = match root.attr("data-fps") {
         Some(raw) => Some(
@@ -211,7 +222,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         None => None,
     };
     let fps = opts.fps.or(authored_fps).unwrap_or(Fps::int(30));
-    if fps.frame_count(duration) > (86_400.0 * fps.as_f64()).ceil() as u64 {
+    if declared_len.is_some_and(|d| fps.frame_count(d) > (86_400.0 * fps.as_f64()).ceil() as u64) {
         return Err(err(
             Some(root),
             "data-duration is longer than 24 hours".into(),
@@ -301,6 +312,14 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         .collect();
     let clocks = nesting::apply_clocks(&found, root_idx, &pending, &position, &mut windows)
         .map_err(|(el, m)| err(Some(&found.elements[el]), m))?;
+    // The latest end of any timed clip or media: the length's floor when
+    // the root declares none.
+    let floor = windows
+        .iter()
+        .filter_map(|w| w.end)
+        .filter(|e| e.is_finite())
+        .fold(0.0f64, f64::max);
+    let duration = declared_len.unwrap_or(floor);
 
     let clips = pending
         .iter()
@@ -329,7 +348,8 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         id: id.as_str(),
         width,
         height,
-        duration,
+        duration: declared_len,
+        duration_floor: floor,
         fps_num: fps.num,
         fps_den: fps.den,
         no_timeline: root.attr("data-no-timeline").is_some(),
@@ -356,6 +376,7 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
         width,
         height,
         duration,
+        needs_duration: declared_len.is_none(),
         fps,
         no_timeline,
         dir,
@@ -369,6 +390,23 @@ pub fn compile(input: &Path, opts: &CompileOptions) -> Result<Composition> {
     })
 }
 
+/// A fragment (no doctype, no `<html>`) becomes a whole document with the
+/// reference format's reset (no margins or padding, border-box sizing, a
+/// black body that clips): without it Chrome's 8 px body margin would move
+/// the root, which the runtime positions, off the frame's corner.
+fn ensure_document(source: String) -> String {
+    let head = source.trim_start();
+    let lower = head.get(..9).unwrap_or(head).to_ascii_lowercase();
+    if lower.starts_with("<!doctype") || lower.starts_with("<html") {
+        return source;
+    }
+    format!(
+        "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"UTF-8\">\n<style>*{{margin:0;padding:0;\
+         box-sizing:border-box}}body{{overflow:hidden;background:#000}}</style>\n</head>\n\
+         <body style=\"margin:0;overflow:hidden\">\n{source}\n</body>\n</html>\n"
+    )
+}
+
 /// What the in-page runtime is told about the composition.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -376,7 +414,10 @@ struct RuntimeConfig<'a> {
     id: &'a str,
     width: u32,
     height: u32,
-    duration: f64,
+    /// None when the root declares no length: the runtime infers it.
+    duration: Option<f64>,
+    /// Latest end of the timed clips and media.
+    duration_floor: f64,
     fps_num: u32,
     fps_den: u32,
     no_timeline: bool,

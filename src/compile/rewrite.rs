@@ -278,3 +278,29 @@ fn hand_video_to_hf(
     }
     Ok(())
 }
+
+/// An HTML file of the composition folder other than the composition (an
+/// iframe's document), with the runtime at the top of its `<head>`: it runs
+/// as a child that follows the parent's seeks (`runtime/iframes.js`).
+pub fn with_child_runtime(html: &str) -> String {
+    let tag = format!("<script data-hf-runtime src=\"{RUNTIME_PATH}\"></script>");
+    let injected = Cell::new(false);
+    let handler = |el: &mut lol_html::html_content::Element<'_, '_>| {
+        if !injected.get() {
+            el.prepend(&tag, ContentType::Html);
+            injected.set(true);
+        }
+        Ok(())
+    };
+    let out = rewrite_str(
+        html,
+        RewriteStrSettings {
+            element_content_handlers: vec![element!("head, html", handler)],
+            ..RewriteStrSettings::new()
+        },
+    );
+    match out {
+        Ok(out) if injected.get() => out,
+        _ => format!("{tag}{html}"),
+    }
+}

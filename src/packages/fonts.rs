@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use super::cdn::NpmRef;
 use super::Packages;
+use crate::compile::fonts::aliases;
 use crate::error::Result;
 
 /// `normal` or `italic`.
@@ -60,9 +61,19 @@ pub struct FamilyRequest {
 }
 
 impl FamilyRequest {
-    /// The `@fontsource` package of the family.
+    /// The `@fontsource` package of the family. A family the reference
+    /// aliases (`Arial`, `Segoe UI`, `Inter` itself) takes its canonical
+    /// family's package at the version the reference bundles
+    /// ([`crate::compile::fonts::aliases`]); the faces keep the authored name.
     pub fn package(&self) -> NpmRef {
-        let scope = if matches!(self.faces, Faces::Variable { .. }) {
+        let variable = matches!(self.faces, Faces::Variable { .. });
+        if let Some(c) = aliases::canonical_for(&self.family).filter(|_| !variable) {
+            return NpmRef {
+                name: c.package(),
+                version: Some(c.version.to_owned()),
+            };
+        }
+        let scope = if variable {
             "@fontsource-variable"
         } else {
             "@fontsource"

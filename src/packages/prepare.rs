@@ -8,6 +8,7 @@ use std::path::Path;
 
 use super::fonts::{self, Faces, FamilyRequest};
 use super::{cdn, PackageUse, Packages};
+use crate::compile::fonts::{aliases, normalize_html};
 use crate::error::Result;
 
 /// What a composition asks for, read from its text.
@@ -32,7 +33,9 @@ const MAX_BYTES: u64 = 4 << 20;
 /// Read `html` (the page, sub-compositions inlined) and every HTML, CSS and
 /// JS file under `dir` (the folder it is served from).
 pub fn needs(html: &str, dir: &Path) -> Needs {
-    let mut texts = vec![html.to_owned()];
+    // Stacks as the page draws them: a generic-first stack names Inter.
+    let normalized = |text: &str| normalize_html(text).unwrap_or_else(|_| text.to_owned());
+    let mut texts = vec![normalized(html)];
     let mut stack = vec![dir.to_path_buf()];
     let mut seen = 0;
     while let Some(d) = stack.pop() {
@@ -55,7 +58,8 @@ pub fn needs(html: &str, dir: &Path) -> Needs {
             if TEXT.contains(&ext.to_ascii_lowercase().as_str()) && small && seen < MAX_FILES {
                 seen += 1;
                 if let Ok(text) = std::fs::read_to_string(&p) {
-                    texts.push(text);
+                    let html = matches!(ext.to_ascii_lowercase().as_str(), "html" | "htm");
+                    texts.push(if html { normalized(&text) } else { text });
                 }
             }
         }
@@ -90,6 +94,10 @@ pub struct Prepared {
     pub font_css: String,
     /// Families served from npm, as `Family (@fontsource/x@v)`.
     pub fonts: Vec<String>,
+    /// The same families (and those of Google Fonts stylesheets), lower
+    /// case: the probe's "not available" check may run before their faces
+    /// load, so its warning for them is dropped.
+    pub served: BTreeSet<String>,
     /// Problems that do not stop the render (a family found nowhere).
     pub warnings: Vec<String>,
 }
@@ -128,18 +136,27 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
     let mut served: BTreeSet<String> = BTreeSet::new();
     for url in &needs.google {
         let (_, warnings) = fonts::google_css(url, packages)?;
-        out.warnings.extend(warnings);
         for req in fonts::parse_google(url) {
-            served.insert(req.family.to_lowercase());
+            let key = req.family.to_lowercase();
+            if !warnings
+                .iter()
+                .any(|w| w.contains(&format!("\"{}\"", req.family)))
+            {
+                out.served.insert(key.clone());
+            }
+            served.insert(key);
         }
+        out.warnings.extend(warnings);
     }
     for stack in &needs.stacks {
         for (i, family) in stack.iter().enumerate() {
             let key = family.to_lowercase();
-            if fonts::is_generic(family)
-                || needs.declared.contains(&key)
+            // An alias draws its canonical family even where the machine
+            // has a font of that name, as in the reference.
+            let alias = aliases::canonical_for(family);
+            if needs.declared.contains(&key)
                 || served.contains(&key)
-                || fonts::on_machine(family)
+                || (alias.is_none() && (fonts::is_generic(family) || fonts::on_machine(family)))
             {
                 break;
             }
@@ -153,6 +170,7 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
             match fonts::font_face_css(&req, packages) {
                 Ok(Some(css)) => {
                     out.font_css.push_str(&css);
+                    out.served.insert(family.to_lowercase());
                     let used = packages.resolve(&req.package()).ok().flatten();
                     out.fonts.push(match used {
                         Some(r) => format!("{family} ({}@{})", r.record.name, r.record.version),
@@ -160,6 +178,12 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
                     });
                     break;
                 }
+                Err(e) if alias.is_some() => out.warnings.push(format!(
+                    "font family \"{family}\" (the reference draws {}) cannot be served: {e}; \
+                     the text is drawn in {}",
+                    alias.map_or("", |c| c.family),
+                    fallback()
+                )),
                 Ok(None) => out.warnings.push(format!(
                     "font family \"{family}\" is not available: neither on this machine nor on npm ({}); the text is drawn in {}",
                     req.package().name,

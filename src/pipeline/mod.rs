@@ -5,6 +5,7 @@
 //! in which frames are captured and which sink receives them.
 
 mod browser;
+mod infer;
 mod snapshot;
 mod stages;
 
@@ -185,6 +186,9 @@ pub(crate) struct Compiled {
     packages: Arc<Packages>,
     /// Warnings of the package preflight (a missing font family, say).
     package_warnings: Vec<String>,
+    /// Families served from npm, lower case: the probe's "not available"
+    /// check may run before their faces load, so its warning is dropped.
+    served: std::collections::BTreeSet<String>,
 }
 
 /// Compile the composition, resolve its packages (CDN scripts, fonts) and
@@ -194,7 +198,7 @@ fn compile_stage(
     events: EventSink<'_>,
     warnings: &mut Warnings<'_>,
 ) -> Result<Compiled> {
-    let ((comp, packages, package_warnings), compile_ms) = timed(events, Stage::Compile, || {
+    let ((comp, packages, prepared), compile_ms) = timed(events, Stage::Compile, || {
         let mut comp = compile::compile(&opts.input, &CompileOptions::of_render(opts))?;
         let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
         let packages = Arc::new(Packages::new(
@@ -203,13 +207,32 @@ fn compile_stage(
             opts.offline,
             format!("hf fetch {}", opts.input.display()),
         ));
-        let prepared = prepare::prepare(&prepare::needs(&comp.html, &comp.dir), &packages)?;
+        let mut compile_opts = CompileOptions::of_render(opts);
+        let mut prepared = prepare::prepare(&prepare::needs(&comp.html, &comp.dir), &packages)?;
         comp.html = prepared.inject(&comp.html);
+        if comp.needs_duration {
+            // No data-duration: ask the page how long it runs, then compile
+            // again so media cuts and the runtime use that length.
+            compile_opts.duration = Some(infer::infer_duration(&comp, opts, &packages)?);
+            comp = compile::compile(&opts.input, &compile_opts)?;
+            prepared = prepare::prepare(&prepare::needs(&comp.html, &comp.dir), &packages)?;
+            comp.html = prepared.inject(&comp.html);
+            prepared.warnings.push(format!(
+                "the composition root has no data-duration; rendering the {} s hf inferred \
+                 from its timelines, adapters and media",
+                compile::fmt_secs(comp.duration)
+            ));
+        }
         if let Some(path) = &opts.compiled_html_out {
             write_atomic(path, comp.html.as_bytes())?;
         }
-        Ok::<_, crate::Error>((comp, packages, prepared.warnings))
+        Ok::<_, crate::Error>((comp, packages, prepared))
     })?;
+    let prepare::Prepared {
+        warnings: package_warnings,
+        served,
+        ..
+    } = prepared;
     for w in comp.warnings.iter().chain(&package_warnings) {
         warnings.push(w.clone());
     }
@@ -218,6 +241,7 @@ fn compile_stage(
         compile_ms,
         packages,
         package_warnings,
+        served,
     })
 }
 
@@ -290,12 +314,15 @@ fn run_job(
     staged.plan = Some(plan);
     for message in &staged.probe_warnings {
         // A family the package preflight reported (with its fallback) is
-        // said once.
-        let family = message
-            .split('"')
-            .nth(1)
-            .map(|f| format!("font family \"{f}\""));
-        if family.is_some_and(|f| compiled.package_warnings.iter().any(|w| w.starts_with(&f))) {
+        // said once; one served from npm is not missing.
+        let family = message.split('"').nth(1).unwrap_or("");
+        let said = format!("font family \"{family}\"");
+        if compiled
+            .package_warnings
+            .iter()
+            .any(|w| w.starts_with(&said))
+            || compiled.served.contains(&family.to_lowercase())
+        {
             continue;
         }
         warnings.push(message.clone());
