@@ -207,6 +207,8 @@ fn chunk_render_options(
     r.cdp_timeout = Duration::from_secs_f64(plan.render.cdp_timeout_s);
     r.ready_timeout = Duration::from_secs_f64(plan.render.ready_timeout_s);
     r.fps = Some(plan.fps);
+    // A root without data-duration renders the length the plan inferred.
+    r.duration = Some(plan.duration);
     r.chrome = opts.chrome.clone();
     r.npm_dir = opts.npm_dir.clone();
     r.cancel = opts.cancel.clone();
