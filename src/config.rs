@@ -230,6 +230,11 @@ pub struct RenderOptions {
     pub ready_timeout: Duration,
     /// Reuse the previous frame when Chrome reports no damage.
     pub damage_aware: bool,
+    /// The length of a composition whose root has no `data-duration`, when
+    /// it is known already: a plan freezes the length it inferred, so every
+    /// chunk renders exactly the plan's frames. None = inferred in the
+    /// browser; ignored when the root declares its duration.
+    pub duration: Option<f64>,
     /// Leave the audio out of the output even when the format carries it:
     /// a distributed chunk holds video only, and assembly muxes the audio
     /// the plan mixed once.
@@ -260,6 +265,7 @@ impl RenderOptions {
             cdp_timeout: Duration::from_secs(30),
             ready_timeout: Duration::from_secs(30),
             damage_aware: true,
+            duration: None,
             video_only: false,
             cancel: None,
         }

@@ -19,11 +19,18 @@ use common::{apply_fixture_config, fixture, framemd5};
 use hf::distributed::{render_distributed, Chunking, Runner};
 use hf::RenderOptions;
 
-/// The test options for fixture `name`: its frame rate and variables,
+/// The test options for fixture `name` (or `compositions/NAME`): its frame rate and variables,
 /// offline, lossless H.264 (so equal frames decode to equal bytes).
 fn options(name: &str, out: &Path) -> RenderOptions {
-    let mut opts = RenderOptions::new(fixture(name), out);
-    apply_fixture_config(name, &mut opts);
+    // A name with a slash is a test composition (tests/compositions/NAME).
+    let mut opts = match name.strip_prefix("compositions/") {
+        Some(c) => RenderOptions::new(common::composition(c), out),
+        None => {
+            let mut o = RenderOptions::new(fixture(name), out);
+            apply_fixture_config(name, &mut o);
+            o
+        }
+    };
     opts.offline = true;
     if out.extension().is_some_and(|e| e == "mp4") {
         opts.output_settings.crf = Some(0);
@@ -135,6 +142,13 @@ fn raf_ball_and_waapi_cards_are_the_same_in_1_3_and_8_chunks() {
 fn video_and_sub_composition_fixtures_are_the_same_in_1_3_and_8_chunks() {
     assert_chunking_changes_nothing("video-loop-hold", "out.mp4");
     assert_chunking_changes_nothing("sub-composition-video", "out.mp4");
+}
+
+#[test]
+fn an_inferred_length_is_frozen_by_the_plan_for_every_chunk() {
+    // No data-duration on the root: the plan infers the length once and
+    // each chunk renders the plan's frames (no inference per chunk).
+    assert_chunking_changes_nothing("compositions/inferred-gsap", "out.mp4");
 }
 
 #[test]
@@ -419,4 +433,38 @@ fn another_environment_is_refused_naming_what_differs() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("chunk 7: out of range"), "{}", text(&o));
+}
+
+#[test]
+fn distributed_flags_are_checked_before_anything_renders() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let input = fixture(FAULTS);
+    let out = tmp.path().join("o.mp4");
+    let o = hf(&["render", s(&input), "-o", s(&out), "--chunks", "2"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--chunks/--chunk-frames needs --distributed"),
+        "{}",
+        text(&o)
+    );
+    let o = hf(
+        &[
+            "render",
+            s(&input),
+            "-o",
+            s(&out),
+            "--distributed",
+            "local",
+            "--frames",
+            "0-5",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("--frames 0-5"), "{}", text(&o));
+    let plan = plan(tmp.path());
+    let o = assemble(&plan, &tmp.path().join("o.webm"));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("the plan renders mp4"), "{}", text(&o));
+    assert!(!out.exists());
 }

@@ -2,7 +2,8 @@
 //! `SLURM_CONF` names (scripts/test.sh brings up scripts/slurm-local.sh
 //! and always takes it down), or one this test brings up and takes down
 //! itself. A chunk fails in the first round and is resubmitted alone; the
-//! output decodes to the in-process render's frames and samples; Ctrl-C
+//! output decodes to the in-process render's frames and samples; a chunk
+//! failing in every round and a refused submission are exit 10; Ctrl-C
 //! cancels the array job. The chunk states seen are printed (run with
 //! `--nocapture` to read them).
 
@@ -151,11 +152,50 @@ fn slurm_renders_resubmits_the_failed_chunk_cancels_on_ctrl_c_and_matches_in_pro
         got.0.len(),
         got.1.len()
     );
+    scheduler_failures_exit_10(&cluster, tmp.path());
     cancel_on_ctrl_c(&cluster, tmp.path());
     eprintln!(
         "slurm end-to-end test: {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// A chunk that fails in every round, and an sbatch that refuses the job,
+/// are exit 10 with what failed.
+fn scheduler_failures_exit_10(cluster: &Cluster, dir: &Path) {
+    let o = hf_render(cluster, "audio-media-start", &dir.join("never.mp4"), &[])
+        .args([
+            "--distributed",
+            "slurm",
+            "--chunks",
+            "2",
+            "--resubmits",
+            "0",
+        ])
+        .args(["--cpus-per-task", "1", "--chunk-retries", "0"])
+        .args(["--plan-dir", s(&dir.join("plan-never"))])
+        .env("HF_TEST_FAIL_CHUNK", "0")
+        .output()
+        .expect("hf runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(10), "{err}");
+    assert!(
+        err.contains("chunks [0] still failed after 1 submissions") && err.contains("logs"),
+        "{err}"
+    );
+    assert!(!dir.join("never.mp4").exists(), "no output");
+    let o = hf_render(cluster, "audio-media-start", &dir.join("nope.mp4"), &[])
+        .args(["--distributed", "slurm", "--partition", "no-such-partition"])
+        .args(["--plan-dir", s(&dir.join("plan-nope"))])
+        .output()
+        .expect("hf runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(10), "{err}");
+    assert!(
+        err.contains("sbatch") && err.contains("no-such-partition") && err.contains("exit status"),
+        "{err}"
+    );
+    eprintln!("scheduler failures, as hf reports them:\n{err}");
 }
 
 /// SIGINT while a task runs: hf scancels its job and exits 130.

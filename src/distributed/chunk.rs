@@ -207,6 +207,8 @@ fn chunk_render_options(
     r.cdp_timeout = Duration::from_secs_f64(plan.render.cdp_timeout_s);
     r.ready_timeout = Duration::from_secs_f64(plan.render.ready_timeout_s);
     r.fps = Some(plan.fps);
+    // A root without data-duration renders the length the plan inferred.
+    r.duration = Some(plan.duration);
     r.chrome = opts.chrome.clone();
     r.npm_dir = opts.npm_dir.clone();
     r.cancel = opts.cancel.clone();
@@ -235,11 +237,12 @@ fn gop_length(plan: &Plan) -> u32 {
 /// Refuse the plan unless this machine renders it as the planning one
 /// did: the plan's own hash, its copied inputs, then the environment (hf,
 /// Chromium, FFmpeg, fonts and the package set this machine resolves).
-pub fn check_plan(dir: &Path, opts: &ChunkOptions, events: EventSink<'_>) -> Result<Plan> {
+pub fn check_plan(dir: &Path, opts: &ChunkOptions) -> Result<Plan> {
     let plan = Plan::load(dir)?;
     plan.verify_inputs(dir)?;
     let r = chunk_render_options(dir, &plan, 0, plan.chunk(0)?, opts);
-    let (_, used) = crate::pipeline::compile_resolved(&r, events)?;
+    // Quietly: the render compiles again and reports its own warnings.
+    let (_, used) = crate::pipeline::compile_resolved(&r, &|_| {})?;
     let here = Environment::detect(opts.chrome.as_deref()).with_packages(&used);
     plan.verify_environment(dir, &here)?;
     Ok(plan)
@@ -254,7 +257,7 @@ pub fn render_chunk(
 ) -> Result<ChunkOutcome> {
     let plan = Plan::load(dir)?;
     let range = plan.chunk(index)?;
-    let plan = check_plan(dir, opts, events)?;
+    let plan = check_plan(dir, opts)?;
     remove_stale_temps(dir, &plan, index);
     if verify_chunk(dir, &plan, index).is_ok() {
         return Ok(ChunkOutcome::Kept);

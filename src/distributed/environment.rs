@@ -73,32 +73,38 @@ impl Environment {
 
 const PACKAGE_SEPARATOR: &str = "; ";
 
-/// One line per package that differs between two recorded sets, naming
-/// the package (by name, so a version change reads as one line).
+/// One line per package name whose resolved versions differ between two
+/// recorded sets (a page may load two versions of one package).
 fn package_differences(plan: &str, here: &str) -> Vec<String> {
-    let split = |s: &str| -> std::collections::BTreeMap<String, String> {
-        s.split(PACKAGE_SEPARATOR)
-            .filter(|l| !l.is_empty())
-            .map(|l| {
-                let id = l.split_whitespace().next().unwrap_or(l);
-                let name = id.rsplit_once('@').map_or(id, |(n, _)| n);
-                (name.to_owned(), l.to_owned())
-            })
-            .collect()
+    type ByName = std::collections::BTreeMap<String, Vec<String>>;
+    let split = |s: &str| -> ByName {
+        let mut out = ByName::new();
+        for line in s.split(PACKAGE_SEPARATOR).filter(|l| !l.is_empty()) {
+            let id = line.split_whitespace().next().unwrap_or(line);
+            let name = id.rsplit_once('@').map_or(id, |(n, _)| n);
+            out.entry(name.to_owned())
+                .or_default()
+                .push(line.to_owned());
+        }
+        out
     };
     let (a, b) = (split(plan), split(here));
-    let mut out = Vec::new();
-    for (name, line) in &a {
-        match b.get(name) {
-            None => out.push(format!("package {name}: plan {line}, here not resolved")),
-            Some(l) if l != line => out.push(format!("package {name}: plan {line}, here {l}")),
-            Some(_) => {}
-        }
-    }
-    for (name, line) in b.iter().filter(|(n, _)| !a.contains_key(*n)) {
-        out.push(format!("package {name}: not in the plan, here {line}"));
-    }
-    out
+    let show = |v: Option<&Vec<String>>| match v {
+        Some(lines) => lines.join(" + "),
+        None => "not resolved".to_owned(),
+    };
+    let names: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    names
+        .into_iter()
+        .filter(|n| a.get(*n) != b.get(*n))
+        .map(|n| {
+            format!(
+                "package {n}: plan {}, here {}",
+                show(a.get(n)),
+                show(b.get(n))
+            )
+        })
+        .collect()
 }
 
 /// `chrome --version`, or `unknown (why)` when it cannot be run (the render
@@ -166,10 +172,17 @@ mod tests {
         assert_eq!(
             package_differences(plan, here),
             vec![
+                "package d3: plan not resolved, here d3@7.0.0 sha512-d",
                 "package gsap: plan gsap@3.12.5 sha512-a, here gsap@3.13.0 sha512-c",
-                "package d3: not in the plan, here d3@7.0.0 sha512-d"
             ]
         );
         assert!(package_differences("", "").is_empty());
+        // Two versions of one package: a change to either is named.
+        let two = "gsap@3.12.5 sha512-a; gsap@3.13.0 sha512-b";
+        assert!(package_differences(two, two).is_empty());
+        assert_eq!(
+            package_differences(two, "gsap@3.13.0 sha512-b"),
+            vec!["package gsap: plan gsap@3.12.5 sha512-a + gsap@3.13.0 sha512-b, here gsap@3.13.0 sha512-b"]
+        );
     }
 }

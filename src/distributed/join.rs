@@ -188,31 +188,14 @@ fn container(format: Format) -> (&'static str, AudioCodec, Option<&'static str>)
 /// Copy the video packets of every chunk, in order, into one stream.
 fn join(dir: &Path, plan: &Plan, f: Format, temp: &Path, samples: Option<&[f32]>) -> Result<()> {
     crate::decode::init();
-    let (name, audio_codec, movflags) = container(f);
-    let mut octx = format::output_as(temp, name).map_err(|e| fferr(temp, "cannot create", e))?;
-    let first = chunk_path(dir, plan, 0);
-    let params0 = {
-        let ictx = format::input(&first).map_err(|e| fferr(&first, "cannot open", e))?;
-        let ist = ictx
-            .streams()
-            .best(media::Type::Video)
-            .ok_or_else(|| Error::media(&first, "no video stream"))?;
-        let mut ost = octx
-            .add_stream(encoder::find(codec::Id::None))
-            .map_err(|e| fferr(temp, "cannot add the video stream", e))?;
-        ost.set_parameters(ist.parameters());
-        ost.set_time_base(ist.time_base());
-        ost.set_avg_frame_rate(Rational::new(plan.fps.num as i32, plan.fps.den as i32));
-        ost.set_metadata(ist.metadata().to_owned());
-        extradata(&ist.parameters())
-    };
+    let (mut octx, params0) = open_output(dir, plan, f, temp)?;
     let total = samples_for(plan.frames, plan.fps);
     let mut audio = match samples {
-        Some(s) => Some(AudioTrack::open(temp, &mut octx, audio_codec, s, total)?),
+        Some(s) => Some(AudioTrack::open(temp, &mut octx, container(f).1, s, total)?),
         None => None,
     };
     let mut header = Dictionary::new();
-    if let Some(flags) = movflags {
+    if let Some(flags) = container(f).2 {
         header.set("movflags", flags);
     }
     octx.write_header_with(header)
@@ -224,52 +207,114 @@ fn join(dir: &Path, plan: &Plan, f: Format, temp: &Path, samples: Option<&[f32]>
     if let Some(a) = audio.as_mut() {
         a.set_stream_time_base(&octx);
     }
-    let frame_tb = Rational::new(plan.fps.den as i32, plan.fps.num as i32);
+    let mut out = Joined {
+        octx,
+        audio,
+        out_tb,
+        temp,
+    };
     for (i, [start, _]) in plan.chunks.iter().enumerate() {
-        let path = chunk_path(dir, plan, i);
-        let mut ictx = format::input(&path).map_err(|e| fferr(&path, "cannot open", e))?;
-        let (index, tb) = {
-            let ist = ictx
-                .streams()
-                .best(media::Type::Video)
-                .ok_or_else(|| Error::media(&path, "no video stream"))?;
-            if extradata(&ist.parameters()) != params0 {
-                return Err(Error::Chunk {
-                    index: i,
-                    path: path.clone(),
-                    message: "encoded with other parameters than chunk 0: render it again".into(),
-                });
-            }
-            (ist.index(), ist.time_base())
-        };
-        let mut frame = *start as i64;
-        for (stream, mut pkt) in ictx.packets() {
-            if stream.index() != index {
-                continue;
-            }
-            // No B-frames: packet j of the chunk is frame start + j, timed
-            // as the in-process encoder times frame start + j.
-            let pts = frame.rescale(frame_tb, out_tb);
-            pkt.set_duration(pkt.duration().rescale(tb, out_tb));
-            pkt.set_pts(Some(pts));
-            pkt.set_dts(Some(pts));
-            pkt.set_stream(0);
-            pkt.set_position(-1);
-            frame += 1;
-            if let Some(a) = &mut audio {
-                a.write_until(&mut octx, pts, out_tb)
-                    .map_err(|e| fferr(temp, "cannot write audio", e))?;
-            }
-            pkt.write_interleaved(&mut octx)
-                .map_err(|e| fferr(temp, "cannot write video", e))?;
-        }
+        copy_chunk(
+            &mut out,
+            plan,
+            i,
+            &chunk_path(dir, plan, i),
+            *start,
+            &params0,
+        )?;
     }
-    if let Some(a) = &mut audio {
-        a.write_until(&mut octx, i64::MAX, out_tb)
+    if let Some(a) = &mut out.audio {
+        a.write_until(&mut out.octx, i64::MAX, out_tb)
             .map_err(|e| fferr(temp, "cannot write audio", e))?;
     }
-    octx.write_trailer()
+    out.octx
+        .write_trailer()
         .map_err(|e| fferr(temp, "cannot finish the file", e))
+}
+
+/// The output being joined into.
+struct Joined<'a> {
+    octx: format::context::Output,
+    audio: Option<AudioTrack>,
+    out_tb: Rational,
+    temp: &'a Path,
+}
+
+/// Create the output with chunk 0's video stream parameters (codec, tag,
+/// metadata such as WebM's `alpha_mode`); returns it and chunk 0's
+/// extradata, which every other chunk must share.
+fn open_output(
+    dir: &Path,
+    plan: &Plan,
+    f: Format,
+    temp: &Path,
+) -> Result<(format::context::Output, Vec<u8>)> {
+    let mut octx =
+        format::output_as(temp, container(f).0).map_err(|e| fferr(temp, "cannot create", e))?;
+    let first = chunk_path(dir, plan, 0);
+    let ictx = format::input(&first).map_err(|e| fferr(&first, "cannot open", e))?;
+    let ist = ictx
+        .streams()
+        .best(media::Type::Video)
+        .ok_or_else(|| Error::media(&first, "no video stream"))?;
+    let mut ost = octx
+        .add_stream(encoder::find(codec::Id::None))
+        .map_err(|e| fferr(temp, "cannot add the video stream", e))?;
+    ost.set_parameters(ist.parameters());
+    ost.set_time_base(ist.time_base());
+    ost.set_avg_frame_rate(Rational::new(plan.fps.num as i32, plan.fps.den as i32));
+    ost.set_metadata(ist.metadata().to_owned());
+    let params = extradata(&ist.parameters());
+    Ok((octx, params))
+}
+
+/// Append chunk `i` (its first frame is `start`) to the output.
+fn copy_chunk(
+    out: &mut Joined<'_>,
+    plan: &Plan,
+    i: usize,
+    path: &Path,
+    start: u64,
+    params0: &[u8],
+) -> Result<()> {
+    let mut ictx = format::input(&path).map_err(|e| fferr(path, "cannot open", e))?;
+    let (index, tb) = {
+        let ist = ictx
+            .streams()
+            .best(media::Type::Video)
+            .ok_or_else(|| Error::media(path, "no video stream"))?;
+        if extradata(&ist.parameters()) != params0 {
+            return Err(Error::Chunk {
+                index: i,
+                path: path.to_path_buf(),
+                message: "encoded with other parameters than chunk 0: render it again".into(),
+            });
+        }
+        (ist.index(), ist.time_base())
+    };
+    let frame_tb = Rational::new(plan.fps.den as i32, plan.fps.num as i32);
+    let mut frame = start as i64;
+    for (stream, mut pkt) in ictx.packets() {
+        if stream.index() != index {
+            continue;
+        }
+        // No B-frames: packet j of the chunk is frame start + j, timed as
+        // the in-process encoder times frame start + j.
+        let pts = frame.rescale(frame_tb, out.out_tb);
+        pkt.set_duration(pkt.duration().rescale(tb, out.out_tb));
+        pkt.set_pts(Some(pts));
+        pkt.set_dts(Some(pts));
+        pkt.set_stream(0);
+        pkt.set_position(-1);
+        frame += 1;
+        if let Some(a) = &mut out.audio {
+            a.write_until(&mut out.octx, pts, out.out_tb)
+                .map_err(|e| fferr(out.temp, "cannot write audio", e))?;
+        }
+        pkt.write_interleaved(&mut out.octx)
+            .map_err(|e| fferr(out.temp, "cannot write video", e))?;
+    }
+    Ok(())
 }
 
 /// The codec's extradata (SPS/PPS for H.264): equal in every chunk when

@@ -65,7 +65,10 @@ fn run(cmd: &mut Command) -> Result<String> {
             message: "a Slurm command failed".into(),
             evidence: Some(Box::new(CommandEvidence {
                 command: line,
-                status: out.status.to_string(),
+                status: out
+                    .status
+                    .code()
+                    .map_or_else(|| out.status.to_string(), |c| c.to_string()),
                 stderr_tail: tail.into_iter().rev().collect::<Vec<_>>().join(" | "),
             })),
         });

@@ -213,7 +213,10 @@ fn compile_stage(
         if comp.needs_duration {
             // No data-duration: ask the page how long it runs, then compile
             // again so media cuts and the runtime use that length.
-            compile_opts.duration = Some(infer::infer_duration(&comp, opts, &packages)?);
+            compile_opts.duration = Some(match opts.duration {
+                Some(d) => d,
+                None => infer::infer_duration(&comp, opts, &packages)?,
+            });
             comp = compile::compile(&opts.input, &compile_opts)?;
             prepared = prepare::prepare(&prepare::needs(&comp.html, &comp.dir), &packages)?;
             comp.html = prepared.inject(&comp.html);

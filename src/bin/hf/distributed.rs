@@ -62,7 +62,14 @@ impl DistributedArgs {
 }
 
 /// Run a distributed render when `--distributed` was given: Some(exit code).
-pub fn run(args: &DistributedArgs, opts: &RenderOptions, verbose: bool) -> Option<i32> {
+/// `perf_json`: where `--perf-json` writes the render's perf summary
+/// (wall time, packages; the stages ran in the chunks).
+pub fn run(
+    args: &DistributedArgs,
+    opts: &RenderOptions,
+    verbose: bool,
+    perf_json: Option<&std::path::Path>,
+) -> Option<i32> {
     let Some(backend) = args.distributed else {
         return args
             .stray_flag()
@@ -113,7 +120,7 @@ pub fn run(args: &DistributedArgs, opts: &RenderOptions, verbose: bool) -> Optio
                 plan_dir.display(),
                 done.report.perf.stages.total as f64 / 1000.0
             );
-            0
+            crate::render::write_perf(perf_json, &done.report.perf)
         }
         Err(e) => crate::fail(&e),
     })

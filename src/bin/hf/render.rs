@@ -174,7 +174,10 @@ pub fn run(args: RenderArgs) -> i32 {
     opts.compiled_html_out = args.compiled_html;
     opts.damage_aware = !args.no_damage_reuse;
 
-    if let Some(code) = crate::distributed::run(&args.distributed, &opts, args.page.verbose) {
+    let perf_json = args.perf_json.as_deref();
+    if let Some(code) =
+        crate::distributed::run(&args.distributed, &opts, args.page.verbose, perf_json)
+    {
         return code;
     }
     let progress = Progress::new(args.page.verbose);
@@ -183,21 +186,27 @@ pub fn run(args: RenderArgs) -> i32 {
     match result {
         Ok(report) => {
             eprintln!("{}", crate::progress::summary(&report));
-            if let Some(path) = &args.perf_json {
-                let json = match serde_json::to_vec_pretty(&report.perf) {
-                    Ok(j) => j,
-                    Err(e) => {
-                        eprintln!("error: cannot serialise the perf summary: {e}");
-                        return 6;
-                    }
-                };
-                if let Err(e) = hf::assemble::write_atomic(path, &json) {
-                    eprintln!("error: {e}");
-                    return e.exit_code();
-                }
-            }
-            0
+            write_perf(perf_json, &report.perf)
         }
+        Err(e) => {
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// Write `--perf-json` when asked; the exit code (0, or 6 and a message).
+pub(crate) fn write_perf(path: Option<&std::path::Path>, perf: &hf::PerfSummary) -> i32 {
+    let Some(path) = path else { return 0 };
+    let json = match serde_json::to_vec_pretty(perf) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("error: cannot serialise the perf summary: {e}");
+            return 6;
+        }
+    };
+    match hf::assemble::write_atomic(path, &json) {
+        Ok(()) => 0,
         Err(e) => {
             eprintln!("error: {e}");
             e.exit_code()
