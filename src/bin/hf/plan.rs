@@ -28,15 +28,9 @@ pub struct PlanArgs {
     /// Encoder preset: draft, standard or high.
     #[arg(long, default_value = "standard")]
     quality: Quality,
-    /// Variable overrides as a JSON object.
-    #[arg(long)]
-    variables: Option<String>,
-    /// Variable overrides from a JSON file (merged under --variables).
-    #[arg(long)]
-    variables_file: Option<PathBuf>,
-    /// Fail on overrides of undeclared or mistyped variables.
-    #[arg(long)]
-    strict_variables: bool,
+    /// The composition's variable overrides.
+    #[command(flatten)]
+    variables: crate::render::VariableArgs,
     /// Block every external request that is not a known CDN package.
     #[arg(long)]
     offline: bool,
@@ -84,13 +78,6 @@ pub fn run(args: PlanArgs) -> i32 {
         Ok(c) => c,
         Err(m) => return crate::fail_usage(&m),
     };
-    let variables = match crate::render::load_variables(
-        args.variables.as_deref(),
-        args.variables_file.as_deref(),
-    ) {
-        Ok(v) => v,
-        Err(m) => return crate::fail_usage(&m),
-    };
     // The format comes from --format (default mp4); the name only carries it.
     let name = match args.encoder.format {
         Some(hf::Format::PngSequence) => "frames".to_owned(),
@@ -98,11 +85,12 @@ pub fn run(args: PlanArgs) -> i32 {
         None => "output.mp4".to_owned(),
     };
     let mut opts = RenderOptions::new(&args.input, args.out.join(name));
+    if let Err(m) = args.variables.apply(&mut opts) {
+        return crate::fail_usage(&m);
+    }
     opts.output_settings = args.encoder.settings();
     opts.fps = args.fps;
     opts.quality = args.quality;
-    opts.variables = variables;
-    opts.strict_variables = args.strict_variables;
     opts.offline |= args.offline;
     opts.chrome = args.chrome;
     opts.damage_aware = !args.no_damage_reuse;

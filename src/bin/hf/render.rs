@@ -96,15 +96,9 @@ pub struct PageArgs {
     /// composition's data-fps, else 30).
     #[arg(long)]
     fps: Option<Fps>,
-    /// Variable overrides as a JSON object.
-    #[arg(long)]
-    variables: Option<String>,
-    /// Variable overrides from a JSON file (merged under --variables).
-    #[arg(long)]
-    variables_file: Option<PathBuf>,
-    /// Fail on overrides of undeclared or mistyped variables.
-    #[arg(long)]
-    strict_variables: bool,
+    /// The composition's variable overrides.
+    #[command(flatten)]
+    variables: VariableArgs,
     /// Block every external request that is not a known CDN package
     /// (default when CI is set).
     #[arg(long)]
@@ -131,11 +125,6 @@ impl PageArgs {
     /// Options for rendering to `output`, with Ctrl-C wired to cancel;
     /// `Err` is the exit code after the message was printed.
     pub fn options(&self, output: &std::path::Path) -> Result<RenderOptions, i32> {
-        let variables = load_variables(self.variables.as_deref(), self.variables_file.as_deref())
-            .map_err(|message| {
-            eprintln!("error: {message}");
-            2
-        })?;
         for (flag, v) in [
             ("--cdp-timeout", self.cdp_timeout),
             ("--ready-timeout", self.ready_timeout),
@@ -148,9 +137,11 @@ impl PageArgs {
         let cancel = Arc::new(AtomicBool::new(false));
         install_ctrlc(Arc::clone(&cancel));
         let mut opts = RenderOptions::new(&self.input, output);
+        self.variables.apply(&mut opts).map_err(|message| {
+            eprintln!("error: {message}");
+            2
+        })?;
         opts.fps = self.fps;
-        opts.variables = variables;
-        opts.strict_variables = self.strict_variables;
         opts.offline |= self.offline;
         opts.chrome = self.chrome.clone();
         opts.npm_dir = self.npm_dir.clone();
@@ -244,8 +235,32 @@ pub(crate) fn install_ctrlc(cancel: Arc<AtomicBool>) {
     });
 }
 
+/// `--variables`, `--variables-file` and `--strict-variables`: shared by
+/// every command that compiles a composition (`render`, `snapshot`, `plan`).
+#[derive(Args)]
+pub struct VariableArgs {
+    /// Variable overrides as a JSON object.
+    #[arg(long)]
+    variables: Option<String>,
+    /// Variable overrides from a JSON file (merged under --variables).
+    #[arg(long)]
+    variables_file: Option<PathBuf>,
+    /// Fail on overrides of undeclared or mistyped variables.
+    #[arg(long)]
+    strict_variables: bool,
+}
+
+impl VariableArgs {
+    /// Load the overrides into `opts`; `Err` is the message naming the flag.
+    pub fn apply(&self, opts: &mut RenderOptions) -> Result<(), String> {
+        opts.variables = load_variables(self.variables.as_deref(), self.variables_file.as_deref())?;
+        opts.strict_variables = self.strict_variables;
+        Ok(())
+    }
+}
+
 /// Merge `--variables-file` and `--variables` (the flag wins per key).
-pub(crate) fn load_variables(
+fn load_variables(
     inline: Option<&str>,
     file: Option<&std::path::Path>,
 ) -> Result<Option<serde_json::Value>, String> {
