@@ -114,7 +114,8 @@ impl CompileOptions {
             fps: opts.fps,
             variables: opts.variables.clone(),
             strict_variables: opts.strict_variables,
-            duration: None,
+            // A chunk of a plan renders the length the plan froze.
+            duration: opts.duration,
         }
     }
 }

@@ -199,7 +199,8 @@ fn compile_stage(
     warnings: &mut Warnings<'_>,
 ) -> Result<Compiled> {
     let ((comp, packages, prepared), compile_ms) = timed(events, Stage::Compile, || {
-        let mut comp = compile::compile(&opts.input, &CompileOptions::of_render(opts))?;
+        let mut compile_opts = CompileOptions::of_render(opts);
+        let mut comp = compile::compile(&opts.input, &compile_opts)?;
         let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
         let packages = Arc::new(Packages::new(
             Cache::at(Cache::default_root()),
@@ -207,16 +208,12 @@ fn compile_stage(
             opts.offline,
             format!("hf fetch {}", opts.input.display()),
         ));
-        let mut compile_opts = CompileOptions::of_render(opts);
         let mut prepared = prepare::prepare(&prepare::needs(&comp.html, &comp.dir), &packages)?;
         comp.html = prepared.inject(&comp.html);
         if comp.needs_duration {
             // No data-duration: ask the page how long it runs, then compile
             // again so media cuts and the runtime use that length.
-            compile_opts.duration = Some(match opts.duration {
-                Some(d) => d,
-                None => infer::infer_duration(&comp, opts, &packages)?,
-            });
+            compile_opts.duration = Some(infer::infer_duration(&comp, opts, &packages)?);
             comp = compile::compile(&opts.input, &compile_opts)?;
             prepared = prepare::prepare(&prepare::needs(&comp.html, &comp.dir), &packages)?;
             comp.html = prepared.inject(&comp.html);
