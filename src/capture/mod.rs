@@ -236,16 +236,20 @@ async fn worker(
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
             session.timings.video_wait += started.elapsed();
-            session.seek(f, job.fps.frame_time(f), &videos).await?;
             // Chrome's damage check does not see a video frame painted as a
             // CSS background (the image arrives after the check's style
             // pass), so a frame whose video picture changed is always
             // captured; held pictures still reuse.
             let video_changed = videos != last_videos;
-            last_videos = videos;
             let shot = session
-                .capture(f, job.damage_aware && last.is_some() && !video_changed)
+                .capture_at(
+                    f,
+                    job.fps.frame_time(f),
+                    &videos,
+                    job.damage_aware && last.is_some() && !video_changed,
+                )
                 .await?;
+            last_videos = videos;
             let (image, was_reused) = match (shot.image, &last) {
                 (None, Some(prev)) if job.damage_aware && !shot.has_damage => {
                     (Arc::clone(prev), true)

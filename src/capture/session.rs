@@ -41,18 +41,22 @@ use crate::error::{Error, Result};
 /// frames.
 const DAMAGE_RUN: u32 = 4;
 
-/// Hides the whole document (see [`Session::reset_layers`]) through a
-/// constructed style sheet, so no node is added to the page; `!important`
-/// on every element wins over a page's own `visibility: visible`.
-const RESET_HIDE: &str = "(() => { let s = window.__hfResetSheet; \
-    if (!s) { s = new CSSStyleSheet(); \
-    s.replaceSync('*, *::before, *::after { visibility: hidden !important; }'); \
-    window.__hfResetSheet = s; } \
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; })()";
+/// Frames in a row that changed the DOM after which a capture no longer
+/// prepares for a damage check: in a short run of motion (a cut's pop), the
+/// hold that follows is checked and reused from its first frame; in a long
+/// one, the clearing frame would be wasted on almost every frame.
+const CHANGE_RUN: u32 = 16;
 
-/// Shows the document again after [`RESET_HIDE`].
-const RESET_SHOW: &str = "(() => { const s = window.__hfResetSheet; \
-    document.adoptedStyleSheets = document.adoptedStyleSheets.filter(x => x !== s); })()";
+/// When the seek hides the layers for the reset (see
+/// [`Session::capture_at`]).
+#[derive(Debug, Clone, Copy)]
+enum Hide {
+    /// The frame is captured without a damage check.
+    Always,
+    /// A damage check may come first: only when the seek changed the DOM,
+    /// which skips the check.
+    IfChanged,
+}
 
 /// Console lines kept for error reports.
 const CONSOLE_TAIL: usize = 20;
@@ -119,9 +123,13 @@ pub struct Session {
     tasks: Vec<tokio::task::JoinHandle<()>>,
     console: Arc<Mutex<VecDeque<String>>>,
     opts: SessionOptions,
-    has_captured: bool,
     damaged_run: u32,
     skip_checks: u32,
+    /// The last BeginFrame drew the last capture again, so the next plain
+    /// frame's damage flag speaks of the next seek alone.
+    damage_clear: bool,
+    /// Captured frames in a row whose seek changed the DOM.
+    changed_run: u32,
     ticks: f64,
     /// Time spent per kind of call, for the perf summary.
     pub timings: OpTimings,
@@ -243,9 +251,10 @@ impl Session {
             tasks: Vec::new(),
             console,
             opts: opts.clone(),
-            has_captured: false,
             damaged_run: 0,
             skip_checks: 0,
+            damage_clear: false,
+            changed_run: 0,
             ticks: 1000.0,
             timings: OpTimings::default(),
             version,
@@ -513,11 +522,19 @@ impl Session {
     }
 
     /// Move the page to composition time `t` (frame `frame`), paint the
-    /// given video frames into their `<video>` elements, and wait for the
-    /// async work the page hands back (hf-seek `waitUntil` promises, frame
-    /// adapters, iframes, video frame images). The runtime gives up a second
-    /// before the DevTools limit, naming what it still waited for.
-    pub async fn seek(&mut self, frame: u64, t: f64, videos: &[crate::video::Shown]) -> Result<()> {
+    /// given video frames into their `<video>` elements, wait for the async
+    /// work the page hands back (hf-seek `waitUntil` promises, frame
+    /// adapters, iframes, video frame images), then hide the layers as
+    /// `hide` says. Returns whether the seek changed the DOM. The runtime
+    /// gives up a second before the DevTools limit, naming what it still
+    /// waited for.
+    async fn seek(
+        &mut self,
+        frame: u64,
+        t: f64,
+        videos: &[crate::video::Shown],
+        hide: Hide,
+    ) -> Result<bool> {
         let started = Instant::now();
         let pairs: Vec<(usize, &str)> = videos.iter().map(|v| (v.key, v.url.as_str())).collect();
         let list = serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into());
@@ -527,18 +544,18 @@ impl Session {
             .as_millis()
             .saturating_sub(1000)
             .max(500);
-        let r = self
-            .evaluate(
-                &format!(
-                    "{}.seek({t:.9}, {list}, {wait_ms})",
-                    crate::compile::RUNTIME_GLOBAL
-                ),
-                true,
-            )
-            .await;
+        let hide = match hide {
+            Hide::Always => "always",
+            Hide::IfChanged => "if-changed",
+        };
+        let expr = format!(
+            "Promise.resolve({g}.seek({t:.9}, {list}, {wait_ms})).then(() => {g}.afterSeek('{hide}'))",
+            g = crate::compile::RUNTIME_GLOBAL
+        );
+        let r = self.evaluate(&expr, true).await;
         self.timings.seek += started.elapsed();
         match r {
-            Ok(_) => Ok(()),
+            Ok(v) => Ok(v.as_bool().unwrap_or(true)),
             Err(Error::Timeout {
                 what,
                 seconds,
@@ -609,44 +626,64 @@ impl Session {
         })
     }
 
-    /// Draw frame `frame` and return its screenshot. With `damage_aware`,
-    /// first draw without a screenshot and return no bytes when Chrome
-    /// reports that nothing changed since the last captured frame.
-    pub async fn capture(&mut self, frame: u64, damage_aware: bool) -> Result<Shot> {
+    /// Seek to frame `frame` (time `t`, showing `videos`) and return its
+    /// screenshot. With `damage_aware`, the frame may be reused instead:
+    /// when the seek left the DOM as it was, a plain frame first asks
+    /// Chrome whether anything changed, and no bytes come back when
+    /// nothing did.
+    ///
+    /// Every screenshot follows a layer reset, which makes its pixels
+    /// independent of what this browser drew before. Chrome's compositor
+    /// keeps per-layer raster state (tilings, their scales and raster
+    /// translations) from earlier frames, so a composited layer whose
+    /// transform changes (GSAP's `force3D`, say) would draw differently
+    /// depending on which frames preceded it: with two workers, after a
+    /// retry, or in a chunk that starts mid-way. The runtime hides the
+    /// whole document, one BeginFrame without display updates drops every
+    /// layer, and the runtime shows it again from a browser animation frame
+    /// inside the capture, so each layer rasters from the current state
+    /// alone.
+    pub async fn capture_at(
+        &mut self,
+        frame: u64,
+        t: f64,
+        videos: &[crate::video::Shown],
+        damage_aware: bool,
+    ) -> Result<Shot> {
         let result = async {
-            // In long runs of motion every check finds damage and only
-            // costs time, so after DAMAGE_RUN damaged checks in a row the
-            // next DAMAGE_RUN frames are captured without asking. Output is
-            // the same either way: a frame is reused only when unchanged.
-            let check = damage_aware && self.has_captured && self.skip_checks == 0;
-            if check {
-                // A plain frame reports whether the seek changed anything.
-                let started = Instant::now();
-                let damaged = self.plain_frame().await?;
-                self.timings.damage_check += started.elapsed();
-                if !damaged {
-                    self.damaged_run = 0;
-                    return Ok(Shot {
-                        image: None,
-                        has_damage: false,
-                    });
-                }
-                self.damaged_run += 1;
-                if self.damaged_run >= DAMAGE_RUN {
-                    self.damaged_run = 0;
-                    self.skip_checks = DAMAGE_RUN;
-                }
-            } else if self.skip_checks > 0 {
+            let may_check = damage_aware && self.damage_clear && self.skip_checks == 0;
+            if !may_check && self.skip_checks > 0 {
                 self.skip_checks -= 1;
             }
+            // The hide rides on the seek's round trip unless a damage check
+            // (which must see the page) may come first.
+            let hide = if may_check { Hide::IfChanged } else { Hide::Always };
+            let changed = self.seek(frame, t, videos, hide).await?;
+            if may_check && !changed && !self.check_damage().await? {
+                self.changed_run = 0;
+                return Ok(Shot {
+                    image: None,
+                    has_damage: false,
+                });
+            }
             let started = Instant::now();
-            self.reset_layers().await?;
+            if may_check && !changed {
+                self.eval(&format!("{}.hideLayers()", crate::compile::RUNTIME_GLOBAL))
+                    .await?;
+            }
+            // A frame without display updates is enough: its commit hands
+            // the compositor the empty layers, and nothing is drawn.
+            self.begin_frame(false).await?;
             let shot = self.begin_frame(true).await?;
-            self.has_captured = true;
-            if damage_aware && self.skip_checks == 0 {
-                // A screenshot leaves damage behind for the next frame;
-                // drawing once more clears it, so the next plain frame's
-                // damage flag speaks of the next seek alone.
+            // A screenshot leaves damage behind for the next frame; drawing
+            // once more clears it, so the next plain frame's damage flag
+            // speaks of the next seek alone. Skipped while checks pause, and
+            // once the DOM has changed CHANGE_RUN frames in a row: the next
+            // frame will most likely change it too and skip its check.
+            self.changed_run = if changed { self.changed_run + 1 } else { 0 };
+            self.damage_clear =
+                damage_aware && self.changed_run < CHANGE_RUN && self.skip_checks == 0;
+            if self.damage_clear {
                 self.plain_frame().await?;
             }
             self.timings.screenshot += started.elapsed();
@@ -667,6 +704,27 @@ impl Session {
         }
     }
 
+    /// Draw a plain frame and report whether Chrome found damage, pausing
+    /// checks in long runs of motion where every check finds some and only
+    /// costs time: after DAMAGE_RUN damaged checks in a row, the next
+    /// DAMAGE_RUN frames are captured without asking. Output is the same
+    /// either way: a frame is reused only when unchanged.
+    async fn check_damage(&mut self) -> Result<bool> {
+        let started = Instant::now();
+        let damaged = self.plain_frame().await?;
+        self.timings.damage_check += started.elapsed();
+        if !damaged {
+            self.damaged_run = 0;
+        } else {
+            self.damaged_run += 1;
+            if self.damaged_run >= DAMAGE_RUN {
+                self.damaged_run = 0;
+                self.skip_checks = DAMAGE_RUN;
+            }
+        }
+        Ok(damaged)
+    }
+
     /// The time of the next BeginFrame: a virtual clock advancing one frame
     /// interval per BeginFrame, so nothing in Chrome that keys off frame
     /// times (raster-scale heuristics, compositor animations) sees the wall
@@ -674,24 +732,6 @@ impl Session {
     fn next_tick(&mut self) -> f64 {
         self.ticks += self.opts.frame_interval_ms;
         self.ticks
-    }
-
-    /// Make the next frame's pixels independent of what this browser drew
-    /// before. Chrome's compositor keeps per-layer raster state (tilings,
-    /// their scales and raster translations) from earlier frames, so a
-    /// composited layer whose transform changes (GSAP's `force3D`, say)
-    /// draws differently depending on which frames preceded it: with two
-    /// workers, after a retry, or in a chunk that starts mid-way. Hiding
-    /// everything for one drawn frame leaves every layer without content,
-    /// which drops its tilings; showing it again re-rasters each layer from
-    /// its current state alone.
-    async fn reset_layers(&mut self) -> Result<()> {
-        self.eval(RESET_HIDE).await?;
-        // A frame without display updates is enough: the commit it runs
-        // hands the compositor the empty layers, and nothing is drawn.
-        self.begin_frame(false).await?;
-        self.eval(RESET_SHOW).await?;
-        Ok(())
     }
 
     /// Draw without a screenshot; returns Chrome's damage flag.

@@ -33,6 +33,10 @@
     }
     return base;
   }
+  // Each animation's last progress, to tell whether a seek moved any (the
+  // capture's change hint, reset.js).
+  var lastProgress = new WeakMap();
+  var animationsMoved = false;
   function seekAnimations(t) {
     if (!document.getAnimations) return;
     var anims = document.getAnimations();
@@ -42,6 +46,9 @@
       try {
         a.pause();
         a.currentTime = Math.max(0, t - base) * 1000;
+        var c = a.effect && a.effect.getComputedTiming();
+        var p = c ? c.progress + "/" + c.currentIteration : "";
+        if (lastProgress.get(a) !== p) { lastProgress.set(a, p); animationsMoved = true; }
       } catch (e) { logError(e); }
     }
     firstAnimSync = false;

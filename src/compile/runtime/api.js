@@ -47,6 +47,8 @@
       if (videos && videos.length) pending.push({ what: "video frames", promise: showVideoFrames(videos) });
       return settle(pending, waitMs || 30000, t);
     },
+    afterSeek: afterSeek,
+    hideLayers: hideLayers,
     variables: function () { return Object.assign({}, cfg.variables || {}); },
     missingFonts: missingFonts,
     mapFamilies: mapFamilies,
