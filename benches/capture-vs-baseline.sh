@@ -4,7 +4,8 @@
 #
 #   benches/capture-vs-baseline.sh [RUNS=3] [FIXTURE...]
 #   BASE_BIN=/path/to/old/hf  or  BASE_REV=<commit> (built in a worktree
-#   into target/bench-baseline, once)
+#   into target/bench-baseline, once); HF_ARGS: more render flags for both
+#   (HF_ARGS=--no-damage-reuse measures capture without frame reuse)
 #
 # For each fixture (default gsap-letters many-cuts waapi-cards css-spinner)
 # it renders RUNS times with the baseline and with this checkout's
@@ -24,6 +25,11 @@ if [ -z "${BASE_BIN:-}" ]; then
   WT=target/bench-baseline/src
   [ -d "$WT" ] || git worktree add --detach "$WT" "$BASE_REV" >/dev/null
   (cd "$WT" && cargo build --release -p hf --target-dir ../target >/dev/null)
+  # Builds from before the package cache look CDN packages up in their own
+  # tools/npm/node_modules: lend them this checkout's.
+  if [ -d "$WT/tools/npm" ] && [ ! -e "$WT/tools/npm/node_modules" ]; then
+    ln -s "$(pwd)/tools/npm/node_modules" "$WT/tools/npm/node_modules"
+  fi
   BASE_BIN=$(pwd)/target/bench-baseline/target/release/hf
 fi
 OUT=${OUT:-/tmp/hf-capture-vs-baseline}; rm -rf "$OUT"; mkdir -p "$OUT"
@@ -35,7 +41,7 @@ for FIX in "${FIXTURES[@]}"; do
       for side in base new; do
         bin=$NEW; [ $side = base ] && bin=$BASE_BIN
         json=$OUT/$FIX-$w-$side-$i.json
-        "$bin" render "fixtures/$FIX" -o "$OUT/$side.mp4" --workers "$w" --offline \
+        "$bin" render "fixtures/$FIX" -o "$OUT/$side.mp4" --workers "$w" --offline ${HF_ARGS:-} \
           --perf-json "$json" >/dev/null 2>"$OUT/$FIX-$w-$side-$i.log" \
           || { echo "$side render of $FIX failed: see $OUT/$FIX-$w-$side-$i.log" >&2; exit 1; }
         python3 - "$json" "$side" >>"$OUT/$FIX-$w.tsv" <<'PY'

@@ -657,7 +657,11 @@ impl Session {
             }
             // The hide rides on the seek's round trip unless a damage check
             // (which must see the page) may come first.
-            let hide = if may_check { Hide::IfChanged } else { Hide::Always };
+            let hide = if may_check {
+                Hide::IfChanged
+            } else {
+                Hide::Always
+            };
             let changed = self.seek(frame, t, videos, hide).await?;
             if may_check && !changed && !self.check_damage().await? {
                 self.changed_run = 0;
