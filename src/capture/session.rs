@@ -58,6 +58,16 @@ enum Hide {
     IfChanged,
 }
 
+impl Hide {
+    /// The runtime's name for it (`afterSeek` in runtime/reset.js).
+    fn as_js(self) -> &'static str {
+        match self {
+            Hide::Always => "always",
+            Hide::IfChanged => "if-changed",
+        }
+    }
+}
+
 /// Console lines kept for error reports.
 const CONSOLE_TAIL: usize = 20;
 
@@ -544,13 +554,10 @@ impl Session {
             .as_millis()
             .saturating_sub(1000)
             .max(500);
-        let hide = match hide {
-            Hide::Always => "always",
-            Hide::IfChanged => "if-changed",
-        };
         let expr = format!(
-            "Promise.resolve({g}.seek({t:.9}, {list}, {wait_ms})).then(() => {g}.afterSeek('{hide}'))",
-            g = crate::compile::RUNTIME_GLOBAL
+            "Promise.resolve({g}.seek({t:.9}, {list}, {wait_ms})).then(() => {g}.afterSeek('{h}'))",
+            g = crate::compile::RUNTIME_GLOBAL,
+            h = hide.as_js(),
         );
         let r = self.evaluate(&expr, true).await;
         self.timings.seek += started.elapsed();

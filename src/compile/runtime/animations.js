@@ -33,11 +33,12 @@
     }
     return base;
   }
-  // Each animation's last progress, to tell whether a seek moved any (the
-  // capture's change hint, reset.js).
+  // Each animation's progress at the last captured seek, to tell whether
+  // this one moved any (the capture's change hint, reset.js). The frames a
+  // seek steps through on its way (`track` false) need not be compared.
   var lastProgress = new WeakMap();
   var animationsMoved = false;
-  function seekAnimations(t) {
+  function seekAnimations(t, track) {
     if (!document.getAnimations) return;
     var anims = document.getAnimations();
     for (var i = 0; i < anims.length; i++) {
@@ -46,9 +47,11 @@
       try {
         a.pause();
         a.currentTime = Math.max(0, t - base) * 1000;
-        var c = a.effect && a.effect.getComputedTiming();
-        var p = c ? c.progress + "/" + c.currentIteration : "";
-        if (lastProgress.get(a) !== p) { lastProgress.set(a, p); animationsMoved = true; }
+        if (track) {
+          var c = a.effect && a.effect.getComputedTiming();
+          var p = c ? c.progress + "/" + c.currentIteration : "";
+          if (lastProgress.get(a) !== p) { lastProgress.set(a, p); animationsMoved = true; }
+        }
       } catch (e) { logError(e); }
     }
     firstAnimSync = false;

@@ -41,7 +41,7 @@
       advanceTo(ms);
       seekTimelines(t);
       syncVisibility(t);
-      seekAnimations(t);
+      seekAnimations(t, true);
       if (k > lastFrame) lastFrame = k;
       var pending = dispatchSeek(t).concat(adaptersSeek(t), seekIframes(t, waitMs));
       if (videos && videos.length) pending.push({ what: "video frames", promise: showVideoFrames(videos) });

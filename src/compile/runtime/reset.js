@@ -1,10 +1,7 @@
   // ---- capture support: the layer reset and the change hint ------------------
-  // Chrome's compositor keeps per-layer raster state (tilings, raster
-  // scales) from the frames it drew before, so a layer whose transform
-  // changes would draw according to this browser's history. Before each
-  // capture hf hides the whole document for one BeginFrame, which drops
-  // every layer; shown again, each layer rasters from the current state
-  // alone (Session::capture_at in src/capture/session.rs). The sheet is a
+  // Before each capture hf hides the whole document for one BeginFrame so
+  // every layer rasters from the current state alone (why: the doc comment
+  // of Session::capture_at in src/capture/session.rs). The sheet is a
   // constructed one, so no node enters the page, and `!important` on every
   // element wins over a page's own visibility.
   var browserFrame = window.requestAnimationFrame.bind(window);
