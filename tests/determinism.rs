@@ -86,3 +86,45 @@ fn waapi_cards_and_css_spinner_are_identical_for_one_two_and_three_workers() {
         }
     }
 }
+
+/// Layers moved only through the CSSOM (a rule's `style`, which changes no
+/// node) still count as a change, so the capture resets them: without frame
+/// reuse, every frame after the hold is captured, and none may depend on
+/// the frames that browser drew before.
+#[test]
+fn layers_moved_through_css_rules_are_identical_for_one_two_and_three_workers() {
+    let full = |n: u32| {
+        let r = common::render_fresh("cssom-spin", |o| {
+            o.workers = Workers::Fixed(n);
+            o.damage_aware = false;
+        });
+        assert_eq!(r.report.perf.workers, n, "expected {n} worker(s)");
+        r
+    };
+    let one = full(1);
+    assert_eq!(one.frames.len(), 60, "expected 60 frames");
+    // Mean absolute luma difference (the encoder's own noise is well
+    // under one level).
+    let mad = |a: usize, b: usize| {
+        let (fa, fb) = (&one.frames[a].y, &one.frames[b].y);
+        let sum: u64 = fa
+            .iter()
+            .zip(fb)
+            .map(|(p, q)| u64::from(p.abs_diff(*q)))
+            .sum();
+        sum as f64 / fa.len() as f64
+    };
+    assert!(
+        mad(0, 29) < 0.5,
+        "expected the letters to hold still over frames 0..29, mean luma difference {:.2}",
+        mad(0, 29)
+    );
+    assert!(
+        mad(29, 45) > 2.0,
+        "expected the rule edits to move the letters by frame 45, mean luma difference {:.2}",
+        mad(29, 45)
+    );
+    for n in [2, 3] {
+        assert_same_frames(&one, &full(n), &format!("1 worker vs {n} workers"));
+    }
+}

@@ -9,6 +9,7 @@ pub const RUNTIME_JS: &str = concat!(
     include_str!("runtime/prelude.js"),
     include_str!("runtime/random.js"),
     include_str!("runtime/reset.js"),
+    include_str!("runtime/changes.js"),
     include_str!("runtime/clock.js"),
     include_str!("runtime/media.js"),
     include_str!("runtime/animations.js"),

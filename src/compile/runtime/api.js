@@ -48,7 +48,6 @@
       return settle(pending, waitMs || 30000, t);
     },
     afterSeek: afterSeek,
-    hideLayers: hideLayers,
     variables: function () { return Object.assign({}, cfg.variables || {}); },
     missingFonts: missingFonts,
     mapFamilies: mapFamilies,
