@@ -146,6 +146,23 @@ impl Error {
         }
     }
 
+    /// A time limit hit inside a larger step names that step first
+    /// ("capturing frame 12: …"); any other error passes unchanged.
+    pub fn in_step(self, step: impl std::fmt::Display) -> Self {
+        match self {
+            Self::Timeout {
+                what,
+                seconds,
+                evidence,
+            } => Self::Timeout {
+                what: format!("{step}: {what}"),
+                seconds,
+                evidence,
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for an I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {

@@ -107,17 +107,10 @@ impl Session {
         );
         let r = self.evaluate(&expr, true).await;
         self.timings.seek += started.elapsed();
+        let step = || format!("seeking frame {frame} (t = {t:.3} s)");
         match r {
             Ok(v) => Ok(v.as_bool().unwrap_or(true)),
-            Err(Error::Timeout {
-                what,
-                seconds,
-                evidence,
-            }) => Err(Error::Timeout {
-                what: format!("seeking frame {frame} (t = {t:.3} s): {what}"),
-                seconds,
-                evidence,
-            }),
+            Err(e @ Error::Timeout { .. }) => Err(e.in_step(step())),
             Err(Error::Browser { message, evidence }) if message.contains("hf-timeout: ") => {
                 // The first line: the rest is the rejection's stack.
                 let named = message
@@ -126,7 +119,7 @@ impl Session {
                     .and_then(|m| m.lines().next())
                     .unwrap_or_default();
                 Err(Error::Timeout {
-                    what: format!("seeking frame {frame} (t = {t:.3} s): {named}"),
+                    what: format!("{}: {named}", step()),
                     seconds: wait_ms as f64 / 1000.0,
                     evidence,
                 })
@@ -199,11 +192,11 @@ impl Session {
     /// browser animation frame inside the capture, so each layer rasters
     /// from the current state alone.
     ///
-    /// A seek that changed nothing (the runtime's change hint: DOM,
-    /// animations, scroll, driven child frames) moved no layer, so when the
-    /// layers were reset at the state before it they still are fresh: the
-    /// capture skips the reset. The first capture of a session always
-    /// resets, whatever the page drew while it loaded.
+    /// A seek that changed nothing (the runtime's change hint, changes.js:
+    /// DOM, style sheets, animations, scroll, driven child frames) moved no
+    /// layer, so when the layers were reset at the state before it they
+    /// still are fresh: the capture skips the reset. The first capture of a
+    /// session always resets, whatever the page drew while it loaded.
     pub async fn capture_at(
         &mut self,
         frame: u64,
@@ -211,7 +204,7 @@ impl Session {
         videos: &[crate::video::Shown],
         damage_aware: bool,
     ) -> Result<Shot> {
-        let result = async {
+        let result: Result<Shot> = async {
             let fresh = self.layers_fresh;
             let may_check = damage_aware && fresh && self.damage_clear && self.skip_checks == 0;
             if !may_check && self.skip_checks > 0 {
@@ -255,18 +248,7 @@ impl Session {
             Ok(shot)
         }
         .await;
-        match result {
-            Err(Error::Timeout {
-                what,
-                seconds,
-                evidence,
-            }) => Err(Error::Timeout {
-                what: format!("capturing frame {frame}: {what}"),
-                seconds,
-                evidence,
-            }),
-            other => other,
-        }
+        result.map_err(|e| e.in_step(format!("capturing frame {frame}")))
     }
 
     /// Draw a plain frame and report whether Chrome found damage, pausing

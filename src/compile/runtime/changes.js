@@ -83,11 +83,9 @@
   }
   function framesChanged() {
     var changed = false;
-    document.querySelectorAll("iframe").forEach(function (el) {
-      var rt = null;
-      try { rt = el.contentWindow && el.contentWindow.__hfRuntime; } catch (e) { rt = null; }
+    childFrames().forEach(function (f) {
       // Every child is asked, so each one's flags are reset.
-      if (rt && rt.afterSeek("ask")) changed = true;
+      if (f.rt && f.rt.afterSeek("ask")) changed = true;
     });
     return changed;
   }
