@@ -106,6 +106,12 @@ pub enum Event {
         /// Submission round, 1-based (resubmitted failures count up).
         round: u32,
     },
+    /// A fact of the render worth a line in a verbose log, not a warning:
+    /// a project symlink the file server followed, say.
+    Detail {
+        /// The message, one line.
+        message: String,
+    },
     /// Something the user should know that does not stop the render.
     Warning {
         /// The message, one line.

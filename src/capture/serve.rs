@@ -45,6 +45,9 @@ pub struct Server {
     video_dir: Option<PathBuf>,
     /// Requests refused or failed, for warnings and error evidence.
     pub log: Mutex<Vec<String>>,
+    /// Symlinks of the project followed to serve requests, as
+    /// `link -> target`: the verbose log names them.
+    pub followed: Mutex<Vec<String>>,
 }
 
 impl Server {
@@ -72,6 +75,7 @@ impl Server {
             offline,
             video_dir: None,
             log: Mutex::new(Vec::new()),
+            followed: Mutex::new(Vec::new()),
         }
     }
 
@@ -92,6 +96,15 @@ impl Server {
     /// The resolver: its resolved set and the failures met while serving.
     pub fn packages(&self) -> &Packages {
         &self.packages
+    }
+
+    /// Record a symlink followed to serve a request (once each).
+    fn follow(&self, link: String) {
+        if let Ok(mut followed) = self.followed.lock() {
+            if !followed.contains(&link) {
+                followed.push(link);
+            }
+        }
     }
 
     fn note(&self, line: String) {
@@ -150,6 +163,9 @@ impl Server {
             self.note(format!("refused (outside the composition folder): {path}"));
             return Answer::Status(403);
         };
+        for link in symlinks_on_path(&self.root, &file) {
+            self.follow(link);
+        }
         self.file(&file, &path)
     }
 
@@ -209,8 +225,12 @@ impl Server {
     }
 }
 
-/// Resolve a URL path inside `root`, refusing `..` escapes and symlinks
-/// that lead out.
+/// Resolve a URL path inside `root`. The rule is lexical: a path whose
+/// components climb (`..`, also as `%2e%2e` once decoded) or start at the
+/// filesystem root is refused, whatever lies on disk. Symlinks inside the
+/// project are the author's and are followed wherever they lead (a shared
+/// folder linked in, say); [`Server::answer`] names each one it followed
+/// in the render's verbose log.
 fn contained(root: &Path, path: &str) -> Option<PathBuf> {
     let rel = Path::new(path.trim_start_matches('/'));
     if rel
@@ -219,35 +239,35 @@ fn contained(root: &Path, path: &str) -> Option<PathBuf> {
     {
         return None;
     }
-    let joined = root.join(rel);
-    let Ok(full) = joined.canonicalize() else {
-        // Does not exist (the caller answers 404). With no `..` in the
-        // path it cannot name anything outside the root.
-        return Some(joined);
+    Some(root.join(rel))
+}
+
+/// The symlinks on the way from `root` to `file` (`file` included), each as
+/// `link -> target`, in path order.
+fn symlinks_on_path(root: &Path, file: &Path) -> Vec<String> {
+    let Ok(rel) = file.strip_prefix(root) else {
+        return Vec::new();
     };
-    let root = root.canonicalize().ok()?;
-    full.starts_with(&root).then_some(full)
+    let mut at = root.to_path_buf();
+    let mut links = Vec::new();
+    for part in rel.components() {
+        at.push(part);
+        if let Ok(target) = std::fs::read_link(&at) {
+            links.push(format!("{} -> {}", at.display(), target.display()));
+        }
+    }
+    links
 }
 
 pub use crate::packages::cdn::{cdn_package_file, NpmRef};
 
-/// Decode `%xx` escapes (URL paths and query values).
+/// Decode `%xx` escapes (URL paths and query values); bytes that do not
+/// form UTF-8 once decoded become U+FFFD, and a `%` not followed by two hex
+/// digits stays as it is.
 pub(crate) fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn mime_for(path: &Path) -> &'static str {

@@ -15,6 +15,7 @@ pub mod scan;
 mod scoping;
 pub mod subcomp;
 pub mod timing;
+pub mod urls;
 pub mod variables;
 
 use std::collections::HashMap;

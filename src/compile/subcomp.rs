@@ -13,6 +13,7 @@ use lol_html::html_content::ContentType;
 use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 
 use super::scoping::{self, Scope};
+use super::urls;
 use crate::error::{Error, Result};
 
 /// Deeper nesting than this is taken for a cycle.
@@ -254,7 +255,24 @@ fn load(
         host_attrs.extend(sized_style(host.style.as_deref(), w, h).map(|s| ("style", s)));
     }
     let scope = scope_for(host.id.as_deref(), root_pos.map(|i| roots[i].1));
-    shape(&body, root_pos, host, loaded, scope.as_ref()).map(|content| Inlined {
+    let base = rel
+        .parent()
+        .map(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default();
+    let shaped = Shape {
+        root_pos,
+        host,
+        loaded,
+        scope: scope.as_ref(),
+        base: &base,
+        dir,
+    };
+    shaped.apply(&body).map(|content| Inlined {
         content,
         host_attrs,
         warning,
@@ -303,56 +321,119 @@ fn css_string(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// The file's markup as it goes inside the host: its root made the
-/// wrapper, scripts the page already loaded dropped, styles scoped.
-fn shape(
-    body: &str,
+/// How one file's markup is shaped to go inside its host.
+struct Shape<'a> {
+    /// Which `[data-composition-id]` element is the file's root.
     root_pos: Option<usize>,
-    host: &Host,
-    loaded: &[String],
-    scope: Option<&Scope>,
-) -> std::result::Result<String, String> {
-    let seen = RefCell::new(0usize);
-    let css = RefCell::new(String::new());
-    // Bound to a name so the handlers' borrows end before the locals drop.
-    #[allow(clippy::let_and_return)]
-    let shaped = rewrite_str(
-        body,
-        RewriteStrSettings {
-            element_content_handlers: vec![
-                element!("[data-composition-id]", |el| {
-                    let n = *seen.borrow();
-                    *seen.borrow_mut() += 1;
-                    if Some(n) == root_pos {
-                        make_wrapper(el, host)?;
-                    }
-                    Ok(())
-                }),
-                element!("script[src]", |el| {
-                    let src = el.get_attribute("src").unwrap_or_default();
-                    if loaded.iter().any(|l| *l == src.trim()) {
-                        el.remove();
-                    }
-                    Ok(())
-                }),
-                text!("style", |t| {
-                    let Some(scope) = scope else { return Ok(()) };
-                    css.borrow_mut().push_str(t.as_str());
-                    if t.last_in_text_node() {
-                        let scoped = scoping::scope_css(&css.borrow(), scope);
-                        t.replace(&scoped, ContentType::Html);
-                        css.borrow_mut().clear();
-                    } else {
-                        t.remove();
-                    }
-                    Ok(())
-                }),
-            ],
-            ..RewriteStrSettings::new()
-        },
-    )
-    .map_err(|e| e.to_string());
-    shaped
+    host: &'a Host,
+    /// `<script src>` values the page loaded above the host.
+    loaded: &'a [String],
+    scope: Option<&'a Scope>,
+    /// The file's folder, relative to the composition folder (`/`-joined):
+    /// its relative URLs are rebased onto it.
+    base: &'a str,
+    /// The composition folder, where a rebased plain path must exist.
+    dir: &'a Path,
+}
+
+/// Attributes holding one URL that the browser resolves against the
+/// document (`srcset` and `style` are rebased separately).
+/// (`data-composition-src` stays relative to the project's root at every
+/// depth, as in the reference.)
+const URL_ATTRS: [&str; 3] = ["src", "href", "poster"];
+
+impl Shape<'_> {
+    /// The file's markup as it goes inside the host: its root made the
+    /// wrapper, scripts the page already loaded dropped, relative URLs
+    /// rebased onto the composition folder, styles scoped.
+    fn apply(&self, body: &str) -> std::result::Result<String, String> {
+        let seen = RefCell::new(0usize);
+        let css = RefCell::new(String::new());
+        let base = self.base;
+        let dir = self.dir;
+        let exists = move |rel: &str| {
+            let decoded = crate::capture::serve::percent_decode(rel);
+            dir.join(decoded).exists()
+        };
+        // Bound to a name so the handlers' borrows end before the locals drop.
+        #[allow(clippy::let_and_return)]
+        let shaped = rewrite_str(
+            body,
+            RewriteStrSettings {
+                element_content_handlers: vec![
+                    element!("[data-composition-id]", |el| {
+                        let n = *seen.borrow();
+                        *seen.borrow_mut() += 1;
+                        if Some(n) == self.root_pos {
+                            make_wrapper(el, self.host)?;
+                        }
+                        Ok(())
+                    }),
+                    element!("script[src]", |el| {
+                        let src = el.get_attribute("src").unwrap_or_default();
+                        if self.loaded.iter().any(|l| *l == src.trim()) {
+                            el.remove();
+                        }
+                        Ok(())
+                    }),
+                    element!("*", |el| {
+                        rebase_attrs(el, base, &exists)?;
+                        Ok(())
+                    }),
+                    text!("style", |t| {
+                        css.borrow_mut().push_str(t.as_str());
+                        if t.last_in_text_node() {
+                            let rebased = urls::rebase_css(&css.borrow(), base, &exists);
+                            let out = match self.scope {
+                                Some(scope) => scoping::scope_css(&rebased, scope),
+                                None => rebased,
+                            };
+                            t.replace(&out, ContentType::Html);
+                            css.borrow_mut().clear();
+                        } else {
+                            t.remove();
+                        }
+                        Ok(())
+                    }),
+                ],
+                ..RewriteStrSettings::new()
+            },
+        )
+        .map_err(|e| e.to_string());
+        shaped
+    }
+}
+
+/// Rebase the URL attributes of one element of a file in folder `base`.
+fn rebase_attrs(
+    el: &mut lol_html::html_content::Element<'_, '_>,
+    base: &str,
+    exists: &dyn Fn(&str) -> bool,
+) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    if base.is_empty() {
+        return Ok(());
+    }
+    for name in URL_ATTRS {
+        if let Some(v) = el
+            .get_attribute(name)
+            .and_then(|v| urls::rebase(&v, base, exists))
+        {
+            el.set_attribute(name, &v)?;
+        }
+    }
+    if let Some(v) = el
+        .get_attribute("srcset")
+        .and_then(|v| urls::rebase_srcset(&v, base, exists))
+    {
+        el.set_attribute("srcset", &v)?;
+    }
+    if let Some(style) = el.get_attribute("style") {
+        let rebased = urls::rebase_css(&style, base, exists);
+        if rebased != style {
+            el.set_attribute("style", &rebased)?;
+        }
+    }
+    Ok(())
 }
 
 /// Turn the file's root element into the wrapper below its host.

@@ -133,7 +133,12 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
             }
         }
     }
-    let mut served: BTreeSet<String> = BTreeSet::new();
+    // Families named in a Google Fonts URL are served by that stylesheet
+    // only if the browser applies it: an `@import` after other rules, say,
+    // is ignored. So they are declared from the stacks as well (the same
+    // npm files; a duplicate face is harmless), and `declared_here` only
+    // keeps one stack from declaring a family twice.
+    let mut declared_here: BTreeSet<String> = BTreeSet::new();
     for url in &needs.google {
         let (_, warnings) = fonts::google_css(url, packages)?;
         for req in fonts::parse_google(url) {
@@ -142,9 +147,8 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
                 .iter()
                 .any(|w| w.contains(&format!("\"{}\"", req.family)))
             {
-                out.served.insert(key.clone());
+                out.served.insert(key);
             }
-            served.insert(key);
         }
         out.warnings.extend(warnings);
     }
@@ -155,12 +159,13 @@ pub fn prepare(needs: &Needs, packages: &Packages) -> Result<Prepared> {
             // has a font of that name, as in the reference.
             let alias = aliases::canonical_for(family);
             if needs.declared.contains(&key)
-                || served.contains(&key)
                 || (alias.is_none() && (fonts::is_generic(family) || fonts::on_machine(family)))
             {
                 break;
             }
-            served.insert(key);
+            if !declared_here.insert(key) {
+                break;
+            }
             let req = FamilyRequest {
                 family: family.clone(),
                 faces: Faces::All,

@@ -321,6 +321,16 @@ fn run_job(
     for line in server.log.lock().map(|l| l.clone()).unwrap_or_default() {
         warnings.push(format!("request {line}"));
     }
+    for link in server
+        .followed
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default()
+    {
+        events(Event::Detail {
+            message: format!("followed the project's symlink {link}"),
+        });
+    }
     if staged.clipped > 0 {
         warnings.push(format!(
             "the audio mix clipped {} samples; lower some data-volume values",

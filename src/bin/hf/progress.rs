@@ -133,6 +133,7 @@ impl Progress {
                 self.line(format!("attempt {attempt}: worker {worker} is Chrome pid {chrome_pid}"));
             }
             Event::Warning { message } => self.line(format!("warning: {message}")),
+            Event::Detail { message } if self.verbose => self.line(message),
             Event::Chunk { index, state, round } => {
                 self.line(format!("chunk {index}: {state} (round {round})"))
             }
