@@ -70,24 +70,39 @@ pub struct VideoClip {
 }
 
 impl VideoClip {
-    /// The source frame shown at composition time `t`, or None outside the
-    /// clip. Works on whole frames so that looping cannot drift:
-    /// frame `first + floor((t - start) · rate · fps)`, wrapped to the
-    /// frames after `media_start` when looping, else held at the last.
-    pub fn source_frame_at(&self, t: f64) -> Option<u64> {
+    /// The source frame shown at composition time `t` in an output of
+    /// `out_fps` frames a second, or None outside the clip. As in the
+    /// reference, the source is sampled on the output's frame grid: slot
+    /// `k = floor((t - start) · rate · out_fps)` shows the source at
+    /// `media_start + k / out_fps`, which is the last source frame at or
+    /// before that time. A clip that does not loop has
+    /// `round(visible seconds · rate · out_fps)` slots and holds the last
+    /// one (so a clip whose window ends less than half a frame past a grid
+    /// line repeats its previous picture on its last frame, as the
+    /// reference does), and past the source's end holds its last frame; a
+    /// looping one wraps after the source's length from `media_start`.
+    pub fn source_frame_at(&self, t: f64, out_fps: f64) -> Option<u64> {
         const EPS: f64 = 1e-6;
         if t + EPS < self.start || t + EPS >= self.end || self.source_frames == 0 {
             return None;
         }
-        let fps = f64::from(self.source_fps.0) / f64::from(self.source_fps.1.max(1));
+        let src_fps = f64::from(self.source_fps.0) / f64::from(self.source_fps.1.max(1));
         let last = self.source_frames - 1;
-        let first = ((self.media_start * fps + EPS).floor() as u64).min(last);
-        let advanced = ((t - self.start).max(0.0) * self.rate * fps + EPS).floor() as u64;
-        Some(if self.looping {
-            first + advanced % (self.source_frames - first)
-        } else {
-            (first + advanced).min(last)
-        })
+        let mut local = (t - self.start).max(0.0);
+        if self.looping {
+            let period = (self.source_frames as f64 / src_fps - self.media_start) / self.rate;
+            if period > 0.0 && local + EPS >= period {
+                local %= period;
+            }
+        }
+        let mut slot = (local * self.rate * out_fps + 1e-9).floor() as u64;
+        if !self.looping {
+            let window = (self.end - self.start) * self.rate * out_fps;
+            let slots = (window + 0.5 + 1e-9).floor() as u64;
+            slot = slot.min(slots.saturating_sub(1));
+        }
+        let source_time = self.media_start + slot as f64 / out_fps;
+        Some(((source_time * src_fps + EPS).floor() as u64).min(last))
     }
 }
 
@@ -406,28 +421,59 @@ mod tests {
     #[test]
     fn frames_follow_media_start_and_rate() {
         let c = clip(0.5, 1.0, false);
-        assert_eq!(c.source_frame_at(0.99), None);
-        assert_eq!(c.source_frame_at(1.0), Some(15));
-        assert_eq!(c.source_frame_at(1.1), Some(18));
+        assert_eq!(c.source_frame_at(0.99, 30.0), None);
+        assert_eq!(c.source_frame_at(1.0, 30.0), Some(15));
+        assert_eq!(c.source_frame_at(1.1, 30.0), Some(18));
         let fast = clip(0.0, 2.0, false);
-        assert_eq!(fast.source_frame_at(1.1), Some(6));
-        assert_eq!(fast.source_frame_at(5.0), None, "the end is exclusive");
+        assert_eq!(fast.source_frame_at(1.1, 30.0), Some(6));
+        assert_eq!(
+            fast.source_frame_at(5.0, 30.0),
+            None,
+            "the end is exclusive"
+        );
     }
 
     #[test]
     fn a_short_video_holds_its_last_frame() {
         let c = clip(0.5, 1.0, false);
-        assert_eq!(c.source_frame_at(1.5), Some(29));
-        assert_eq!(c.source_frame_at(4.9), Some(29));
+        assert_eq!(c.source_frame_at(1.5, 30.0), Some(29));
+        assert_eq!(c.source_frame_at(4.9, 30.0), Some(29));
     }
 
     #[test]
     fn a_looping_video_wraps_to_its_media_start() {
         let c = clip(0.5, 1.0, true);
         // 15 playable frames (15..=29), so 0.5 s after the start it wraps.
-        assert_eq!(c.source_frame_at(1.0 + 14.0 / 30.0), Some(29));
-        assert_eq!(c.source_frame_at(1.5), Some(15));
-        assert_eq!(c.source_frame_at(1.6), Some(18));
+        assert_eq!(c.source_frame_at(1.0 + 14.0 / 30.0, 30.0), Some(29));
+        assert_eq!(c.source_frame_at(1.5, 30.0), Some(15));
+        assert_eq!(c.source_frame_at(1.6, 30.0), Some(18));
+    }
+
+    #[test]
+    fn the_source_is_sampled_on_the_output_grid() {
+        let mut c = clip(0.05, 1.0, false);
+        c.start = 0.0;
+        c.source_frames = 300;
+        // 24 fps out of a 30 fps source: slot 2 shows 0.05 + 2/24 s.
+        assert_eq!(c.source_frame_at(2.0 / 24.0, 24.0), Some(4));
+        let mut slow = clip(0.0, 0.7, false);
+        slow.start = 0.0;
+        slow.source_frames = 300;
+        // Output frame 5: slot floor(5 · 0.7) = 3, at 3/24 s = source 3.75.
+        assert_eq!(slow.source_frame_at(5.0 / 24.0, 24.0), Some(3));
+    }
+
+    #[test]
+    fn the_last_slot_of_a_window_holds_as_in_the_reference() {
+        let mut c = clip(0.0, 1.0, false);
+        c.start = 0.0;
+        c.end = 10.24;
+        c.source_frames = 1800;
+        // 10.24 s at 30 fps is 307.2 slots, so 307: frame 307 repeats 306.
+        assert_eq!(c.source_frame_at(306.0 / 30.0, 30.0), Some(306));
+        assert_eq!(c.source_frame_at(307.0 / 30.0, 30.0), Some(306));
+        c.end = 10.25;
+        assert_eq!(c.source_frame_at(307.0 / 30.0, 30.0), Some(307));
     }
 
     #[test]

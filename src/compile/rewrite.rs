@@ -270,13 +270,22 @@ fn hand_video_to_hf(
     el.set_attribute("data-hf-video", &key.to_string())?;
     // Whether hf mixes its sound, stated for the compiled-HTML check.
     el.set_attribute("data-has-audio", if has_audio { "true" } else { "false" })?;
-    // Without a source a video's intrinsic size is 300x150; the source's
-    // own size keeps the layout the author saw in a browser.
-    if el.get_attribute("width").is_none() && el.get_attribute("height").is_none() {
-        el.set_attribute("width", &width.to_string())?;
-        el.set_attribute("height", &height.to_string())?;
-    }
+    // Without a source a video's intrinsic size is 300x150. A transparent
+    // poster of the source's size gives it the source's intrinsic size
+    // instead, as a loaded video has (width/height attributes would not do:
+    // they are presentational sizes, so `width: 100%; height: auto` would
+    // keep the attribute's height). Posters delay the load event, so the
+    // size is in place before the first frame.
+    el.set_attribute("poster", &transparent_poster(width, height))?;
     Ok(())
+}
+
+/// An SVG data URL that draws nothing at `width` x `height`.
+fn transparent_poster(width: u32, height: u32) -> String {
+    format!(
+        "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='{width}' \
+         height='{height}'%3E%3C/svg%3E"
+    )
 }
 
 /// An HTML file of the composition folder other than the composition (an

@@ -61,7 +61,7 @@ impl VideoFrames {
         self.clips
             .iter()
             .filter_map(|c| {
-                c.source_frame_at(t).map(|n| Shown {
+                c.source_frame_at(t, self.fps.as_f64()).map(|n| Shown {
                     key: c.key,
                     frame: n,
                     url: format!("{URL_PREFIX}{}/{n}.png", c.key),
@@ -122,7 +122,7 @@ impl VideoFrames {
         let mut written = 0;
         for clip in &self.clips {
             let needed: BTreeSet<u64> = (0..self.total)
-                .filter_map(|f| clip.source_frame_at(self.fps.frame_time(f)))
+                .filter_map(|f| clip.source_frame_at(self.fps.frame_time(f), self.fps.as_f64()))
                 .collect();
             if needed.is_empty() {
                 continue;

@@ -11,23 +11,36 @@
   // Each <video> lost its src at compile time; hf names the source frame
   // for every capture, and it is painted as the element's own background,
   // sized like the video picture (object-fit, object-position), so the
-  // element keeps its box, styles and animations. The seek waits until the
+  // element keeps its box, border, radius, opacity, transforms and
+  // animations. As in the reference, which hides the <video> and paints
+  // the frame on an image in its place, the picture fills the padding box
+  // and the element's own background colour, box-shadow and outline are
+  // not drawn. The seek waits until the
   // frame image has loaded: it is then in the memory cache and the next
   // BeginFrame paints it.
   var videoState = {};
-  var FIT = { contain: "contain", cover: "cover", fill: "100% 100%", none: "auto", "scale-down": "contain" };
+  var FIT = { contain: "contain", cover: "cover", fill: "100% 100%", none: "auto" };
+  // `scale-down` is `none` for a picture that fits the box, else `contain`.
+  function fitSize(fit, el, img) {
+    if (fit !== "scale-down") return FIT[fit] || "contain";
+    var fits = img && img.naturalWidth <= el.clientWidth && img.naturalHeight <= el.clientHeight;
+    return fits ? "auto" : "contain";
+  }
   function paintVideo(key, url, img) {
     var st = videoState[key];
     if (!st) {
       var el = document.querySelector('video[data-hf-video="' + key + '"]');
       if (!el) return;
       var cs = getComputedStyle(el);
-      st = videoState[key] = { el: el, url: null, img: null };
-      el.style.setProperty("background-size", FIT[cs.objectFit] || "contain", "important");
+      st = videoState[key] = { el: el, url: null, img: null, fit: cs.objectFit };
+      el.style.setProperty("background-size", fitSize(cs.objectFit, el, img), "important");
       el.style.setProperty("background-position", cs.objectPosition || "50% 50%", "important");
       el.style.setProperty("background-repeat", "no-repeat", "important");
-      el.style.setProperty("background-origin", "content-box", "important");
-      el.style.setProperty("background-clip", "content-box", "important");
+      el.style.setProperty("background-origin", "padding-box", "important");
+      el.style.setProperty("background-clip", "padding-box", "important");
+      el.style.setProperty("background-color", "transparent", "important");
+      el.style.setProperty("box-shadow", "none", "important");
+      el.style.setProperty("outline", "none", "important");
     }
     if (st.url === url) return;
     st.url = url;
