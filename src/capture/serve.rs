@@ -303,6 +303,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn percent_decoding_survives_any_text() {
+        // A typo in a Google Fonts link once split 'é' and panicked.
+        assert_eq!(percent_decode("Inter%aé:wght@400"), "Inter%aé:wght@400");
+        assert_eq!(percent_decode("a%20b%2"), "a b%2");
+        assert_eq!(percent_decode("%C3%A9%ff"), "é\u{fffd}");
+        assert!(crate::packages::fonts::parse_google(
+            "https://fonts.googleapis.com/css2?family=Inter%aé:wght@400"
+        )
+        .iter()
+        .all(|r| !r.family.is_empty()));
+    }
+
+    #[test]
     fn refuses_paths_outside_the_root() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "x").unwrap();

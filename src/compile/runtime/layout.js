@@ -2,8 +2,10 @@
   // As in the reference format: the root is sized by its data-width and
   // data-height (also as --comp-width / --comp-height), positioned
   // (relative unless the page positions it) and clips its overflow; a timed
-  // clip directly under it is stacked in the same layer (absolute, at the
-  // top-left corner unless anchored, full size unless sized). Applied once
+  // clip directly under it is stacked in the same layer (absolute, full
+  // size unless sized). As in the reference, its insets are left as
+  // authored: without any it keeps its static position (the root's
+  // padding corner in a block root, centred in a flex-centred one). Applied once
   // the document is parsed, before the page's own DOMContentLoaded handlers.
   var laidOut = false;
   function px(v) {
@@ -15,8 +17,6 @@
     if (tag === "script" || tag === "style" || tag === "link" || tag === "meta" || !el.hasAttribute("data-start")) return;
     var cs = getComputedStyle(el);
     if (cs.position !== "absolute" && cs.position !== "fixed") el.style.position = "absolute";
-    if (!el.style.top && !el.style.bottom && cs.top === "auto" && cs.bottom === "auto") el.style.top = "0";
-    if (!el.style.left && !el.style.right && cs.left === "auto" && cs.right === "auto") el.style.left = "0";
     if (tag === "audio") return;
     var w = px(el.getAttribute("data-width")), h = px(el.getAttribute("data-height"));
     if (!el.style.width && (w ? cs.width === "0px" || cs.width === "auto" : cs.width === "0px")) el.style.width = w || "100%";
