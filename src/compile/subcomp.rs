@@ -132,7 +132,7 @@ struct Inlined {
 pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<String>)> {
     let mut current = html.to_owned();
     let warnings: RefCell<Vec<String>> = RefCell::new(Vec::new());
-    for _ in 0..MAX_DEPTH {
+    for depth in 0..MAX_DEPTH {
         let failure: RefCell<Option<Error>> = RefCell::new(None);
         let inlined = RefCell::new(0usize);
         let loaded: RefCell<Vec<String>> = RefCell::new(Vec::new());
@@ -150,7 +150,7 @@ pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<Strin
                         let src = el.get_attribute("data-composition-src").unwrap_or_default();
                         let describe =
                             format!("<{} data-composition-src=\"{src}\">", el.tag_name());
-                        match load(dir, &src, &Host::of(el), &loaded.borrow()) {
+                        match load(dir, &src, &Host::of(el), &loaded.borrow(), depth == 0) {
                             Ok(file) => {
                                 if let Some(w) = file.warning {
                                     let mut ws = warnings.borrow_mut();
@@ -199,11 +199,15 @@ pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<Strin
 }
 
 /// Read the host's file and shape it for the host.
+/// `in_index`: the host is written in the composition's own file (only
+/// those get an inline pixel size, as in the reference; a host inside a
+/// sub-composition is sized by its styles).
 fn load(
     dir: &Path,
     src: &str,
     host: &Host,
     loaded: &[String],
+    in_index: bool,
 ) -> std::result::Result<Inlined, String> {
     let rel = Path::new(src.trim().trim_start_matches("./").trim_start_matches('/'));
     if rel
@@ -251,7 +255,7 @@ fn load(
     if host.height.is_none() {
         host_attrs.extend(height.clone().map(|h| ("data-height", h)));
     }
-    if let (Some(w), Some(h)) = (&width, &height) {
+    if let (Some(w), Some(h), true) = (&width, &height, in_index) {
         host_attrs.extend(sized_style(host.style.as_deref(), w, h).map(|s| ("style", s)));
     }
     let scope = scope_for(host.id.as_deref(), root_pos.map(|i| roots[i].1));
