@@ -402,3 +402,73 @@ fn a_window_ending_under_half_a_frame_past_the_grid_repeats_its_last_slot() {
     short.report("0.51 s window");
     long.report("0.52 s window");
 }
+
+/// A host whose `data-playback-start` is 0.5 s starts its child half a
+/// second in: a video at the child's local 0 is cut at the host's start,
+/// and shows the source from 0.5 s in there, not from its first frame (the
+/// head the host cuts is skipped, as in the reference).
+#[test]
+fn a_host_in_point_skips_the_head_of_a_child_video() {
+    let dir = scratch_with_counter(
+        r#"<div data-composition-id="inpoint" data-width="320" data-height="180" data-duration="1" data-no-timeline>
+<div id="h" data-composition-id="child" data-composition-src="compositions/child.html" data-start="0.5" data-playback-start="0.5" data-duration="0.5" style="position:absolute;left:0;top:0"></div></div>"#,
+    );
+    std::fs::create_dir_all(dir.path().join("compositions")).expect("cannot create compositions/");
+    std::fs::write(
+        dir.path().join("compositions/child.html"),
+        r#"<template><div data-composition-id="child" data-width="320" data-height="180" data-no-timeline>
+<video id="cv" src="../counter.mp4" data-start="0" muted style="position:absolute;left:0;top:0"></video></div></template>"#,
+    )
+    .expect("cannot write the child");
+    let r = render_input("video-host-in-point", dir.path(), |_| {});
+    assert_eq!(r.frames.len(), 30, "expected 1 s at 30 fps = 30 frames");
+    let src = counter_frames();
+    let mut tally = Tally::default();
+    for k in 15..30u64 {
+        tally.add(assert_shows(
+            &r,
+            "child video",
+            30.0,
+            k,
+            (0, 0),
+            &src,
+            k as usize,
+        ));
+    }
+    for k in [0u64, 7, 14] {
+        assert_blank(&r, "child video before its host", k, (0, 0));
+    }
+    tally.report("host in-point");
+}
+
+/// `muted` silences a video even with `data-has-audio="true"`, as in a
+/// browser and in the reference: nothing is mixed, so the output has no
+/// audio stream; without `muted` the same video is heard.
+#[test]
+fn muted_silences_a_video_whatever_data_has_audio_says() {
+    let page = |muted: &str| {
+        format!(
+            r#"<div data-composition-id="m" data-width="160" data-height="90" data-duration="1" data-no-timeline>
+<video id="v" src="scene.mp4" data-has-audio="true" {muted} style="position:absolute;left:0;top:0;width:160px;height:90px"></video></div>"#
+        )
+    };
+    let scene = fixture("sub-composition-video").join("media/scene.mp4");
+    let render = |name: &str, html: String| {
+        let dir = tempfile::tempdir().expect("cannot create a temp folder");
+        std::fs::copy(&scene, dir.path().join("scene.mp4")).expect("cannot copy scene.mp4");
+        std::fs::write(dir.path().join("index.html"), html).expect("cannot write index.html");
+        render_input(name, dir.path(), |_| {})
+    };
+    let muted = render("video-muted-has-audio", page("muted"));
+    assert!(
+        muted.audio.is_empty() && muted.probe.audio_duration_s.is_none(),
+        "expected no audio from a muted video, saw {} samples",
+        muted.audio.len()
+    );
+    let heard = render("video-has-audio", page(""));
+    let level = common::rms(&common::channel_slice(&heard.audio, 0, 0.1, 0.9));
+    assert!(
+        level > 0.05,
+        "expected the unmuted video's sound, saw RMS {level:.4}"
+    );
+}

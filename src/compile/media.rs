@@ -14,6 +14,9 @@ use super::timing::{Clock, PendingClip, Window};
 use crate::decode::MediaInfo;
 use crate::error::{Error, Result};
 
+/// The loudest `data-volume`, +12 dB, as the reference allows.
+pub const MAX_VOLUME: f64 = 3.98;
+
 /// Playback rates outside this range are refused, as in the reference.
 pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.1..=5.0;
 
@@ -34,7 +37,7 @@ pub struct AudioClip {
     pub rate: f64,
     /// Start again from `media_start` when the source runs out.
     pub looping: bool,
-    /// Linear gain, 0..=1.
+    /// Linear gain, 0..=[`MAX_VOLUME`].
     pub volume: f64,
 }
 
@@ -171,13 +174,14 @@ pub struct Playback {
     pub volume: f64,
 }
 
-/// Read `data-media-start` (or its alias `data-playback-start`),
+/// Read `data-playback-start` (or `data-media-start`, read when it is absent),
 /// `data-playback-rate`, `loop` and `data-volume`.
 pub fn playback(el: &ScannedElement, index: &Path) -> Result<Playback> {
     let bad = |m: String| Error::composition(index, Some(el.describe()), m);
-    let media_start = match el.attr("data-media-start") {
-        Some(_) => number_attr(el, "data-media-start", 0.0),
-        None => number_attr(el, "data-playback-start", 0.0),
+    // The reference reads data-playback-start first.
+    let media_start = match el.attr("data-playback-start") {
+        Some(_) => number_attr(el, "data-playback-start", 0.0),
+        None => number_attr(el, "data-media-start", 0.0),
     }
     .map_err(bad)?;
     let rate = number_attr(el, "data-playback-rate", 1.0).map_err(bad)?;
@@ -189,8 +193,10 @@ pub fn playback(el: &ScannedElement, index: &Path) -> Result<Playback> {
         )));
     }
     let volume = number_attr(el, "data-volume", 1.0).map_err(bad)?;
-    if volume > 1.0 {
-        return Err(bad(format!("data-volume=\"{volume}\" must lie in 0..=1")));
+    if volume > MAX_VOLUME {
+        return Err(bad(format!(
+            "data-volume=\"{volume}\" must lie in 0..={MAX_VOLUME} (+12 dB)"
+        )));
     }
     Ok(Playback {
         media_start,
@@ -284,10 +290,13 @@ pub fn audio_clip(id: &str, src: PathBuf, play: Playback, start: f64, end: f64) 
 /// `data-has-audio` and no `muted` attribute. The source must also have
 /// an audio stream.
 pub fn video_is_audible(el: &ScannedElement, info: &MediaInfo) -> bool {
-    let wanted = match el.attr("data-has-audio").map(str::trim) {
-        Some(v) => v.eq_ignore_ascii_case("true"),
-        None => el.attr("muted").is_none(),
-    };
+    // `muted` always silences, whatever data-has-audio says (as in the
+    // reference and in a browser).
+    let wanted = el.attr("muted").is_none()
+        && el
+            .attr("data-has-audio")
+            .map(str::trim)
+            .is_none_or(|v| v.eq_ignore_ascii_case("true"));
     wanted && info.audio_duration_s.is_some_and(|d| d > 0.0)
 }
 
@@ -362,6 +371,13 @@ pub(super) fn collect(timed: &Timed<'_>, mut probed: HashMap<usize, Source>) -> 
         }
         let (start, end) = cut(*w, &ancestors, timed.total);
         play.rate *= timed.clock_of[pos].rate;
+        // An ancestor that starts later cuts the clip's head: what shows
+        // and sounds then is the source that far in, as in the reference
+        // (a looping clip keeps its phase from its own media start).
+        let head = start - w.start;
+        if head > 0.0 && !play.looping {
+            play.media_start += head * play.rate;
+        }
         let id = pc.id.clone().unwrap_or_default();
         let audible = el.tag == "audio" || video_is_audible(el, &info);
         if el.tag == "video" {
