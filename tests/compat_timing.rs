@@ -472,3 +472,42 @@ fn muted_silences_a_video_whatever_data_has_audio_says() {
         "expected the unmuted video's sound, saw RMS {level:.4}"
     );
 }
+
+/// An `<audio>` at `data-playback-rate="2"` plays its 1 s, 440 Hz tone in
+/// half a second and keeps its pitch, as a browser plays it (and the
+/// reference mixes it): 440 Hz, not the 880 Hz a tape would give, and
+/// silence once the source is used up.
+#[test]
+fn a_faster_clip_keeps_its_pitch() {
+    let dir = tempfile::tempdir().expect("cannot create a temp folder");
+    std::fs::copy(
+        common::composition("audio-two-clips").join("tone440.wav"),
+        dir.path().join("tone.wav"),
+    )
+    .expect("cannot copy tone440.wav");
+    std::fs::write(
+        dir.path().join("index.html"),
+        r#"<div data-composition-id="fast" data-width="160" data-height="90" data-duration="1" data-no-timeline>
+<audio id="a" src="tone.wav" data-start="0" data-playback-rate="2"></audio></div>"#,
+    )
+    .expect("cannot write index.html");
+    let r = render_input("audio-rate-two", dir.path(), |_| {});
+    let left = |from, to| common::channel_slice(&r.audio, 0, from, to);
+    let body = left(0.05, 0.45);
+    let hz = common::rising_zero_crossings(&body) as f64 / 0.4;
+    assert!(
+        (hz - 440.0).abs() < 15.0,
+        "expected the tone at 440 Hz, saw {hz:.1} Hz"
+    );
+    let at_440 = common::tone_amplitude(&body, 440.0);
+    let at_880 = common::tone_amplitude(&body, 880.0);
+    assert!(
+        at_440 > 10.0 * at_880,
+        "expected 440 Hz to dominate 880 Hz, saw {at_440:.4} vs {at_880:.4}"
+    );
+    let tail = common::rms(&left(0.55, 0.95));
+    assert!(
+        tail < 0.01,
+        "expected silence after 0.5 s, saw RMS {tail:.4}"
+    );
+}

@@ -2,6 +2,8 @@
 //! media start, length, rate, looping and volume, place it at its start time, and mix everything to 48 kHz
 //! stereo float. The mix lasts exactly as long as the video.
 
+pub mod stretch;
+
 use crate::compile::AudioClip;
 use crate::encode::AUDIO_RATE;
 use crate::error::Result;
@@ -35,7 +37,21 @@ pub fn mix(clips: &[AudioClip], total_seconds: f64) -> Result<Option<Mix>> {
             decoded.insert(clip.src.as_path(), samples);
         }
         let src = &decoded[clip.src.as_path()];
-        place(&mut out, src, clip, total);
+        if (clip.rate - 1.0).abs() < 1e-9 {
+            place(&mut out, src, clip, total);
+            continue;
+        }
+        // Another rate: the source from the media start, stretched with its
+        // pitch kept, then placed at rate 1 (loops wrap the stretched
+        // source, which is the same loop played at the rate).
+        let skip = ((clip.media_start * f64::from(AUDIO_RATE)).round() as usize * 2).min(src.len());
+        let stretched = stretch::stretch(&src[skip..], clip.rate, &clip.src)?;
+        let at_rate_one = AudioClip {
+            media_start: 0.0,
+            rate: 1.0,
+            ..clip.clone()
+        };
+        place(&mut out, &stretched, &at_rate_one, total);
     }
     let mut clipped = 0;
     for s in &mut out {
@@ -52,8 +68,9 @@ pub fn mix(clips: &[AudioClip], total_seconds: f64) -> Result<Option<Mix>> {
 
 /// Add one clip to the mix. The source is read at `rate` source seconds per
 /// output second, with linear interpolation between samples when the rate
-/// is not 1 (pitch follows the rate, as when a tape runs fast), and wraps
-/// to the media start when the clip loops.
+/// is not 1 (pitch would follow the rate, as on a tape: [`mix`] stretches
+/// such clips first, so they reach here at rate 1), and wraps to the media
+/// start when the clip loops.
 fn place(out: &mut [f32], src: &[f32], clip: &AudioClip, total: usize) {
     let rate = f64::from(AUDIO_RATE);
     let frames_in = src.len() / 2;

@@ -33,7 +33,7 @@ pub struct AudioClip {
     pub duration: f64,
     /// Offset into the source, seconds.
     pub media_start: f64,
-    /// Source seconds per composition second (pitch follows, like a tape).
+    /// Source seconds per composition second (pitch kept, as in a browser).
     pub rate: f64,
     /// Start again from `media_start` when the source runs out.
     pub looping: bool,

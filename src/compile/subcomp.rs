@@ -111,6 +111,9 @@ impl Host {
 /// A file ready to go inside its host.
 struct Inlined {
     content: String,
+    /// The file's executable scripts, taken out of the content: they run
+    /// at the end of the page's `<body>`, after its own scripts.
+    scripts: Vec<String>,
     /// Attributes the host gains (its size, from the file's root).
     host_attrs: Vec<(&'static str, String)>,
     warning: Option<String>,
@@ -126,55 +129,50 @@ struct Inlined {
 /// the host has one, its id to the host; a host without
 /// `data-composition-id` leaves the id (and gives its own window) to the
 /// wrapper. The host takes the root's size when it has none, and gets it
-/// as an inline width and height. A `<script src>` the page already loaded
-/// above the host is not loaded again. Also returns warnings: a file
-/// without the root its host names renders as is.
+/// as an inline width and height. The file's scripts run after the page's
+/// own, at the end of `<body>` (as in the reference, so a page that loads
+/// GSAP below its hosts still has it when they run), and a `<script src>`
+/// the page already loads is not loaded again. Also returns warnings: a
+/// file without the root its host names renders as is.
 pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<String>)> {
     let mut current = html.to_owned();
     let warnings: RefCell<Vec<String>> = RefCell::new(Vec::new());
     for depth in 0..MAX_DEPTH {
         let failure: RefCell<Option<Error>> = RefCell::new(None);
         let inlined = RefCell::new(0usize);
-        let loaded: RefCell<Vec<String>> = RefCell::new(Vec::new());
+        let loaded = RefCell::new(script_sources(&current));
+        let moved: RefCell<Vec<String>> = RefCell::new(Vec::new());
         let next = rewrite_str(
             &current,
             RewriteStrSettings {
-                element_content_handlers: vec![
-                    element!("script[src]", |el| {
-                        if let Some(src) = el.get_attribute("src") {
-                            loaded.borrow_mut().push(src.trim().to_owned());
-                        }
-                        Ok(())
-                    }),
-                    element!("[data-composition-src]", |el| {
-                        let src = el.get_attribute("data-composition-src").unwrap_or_default();
-                        let describe =
-                            format!("<{} data-composition-src=\"{src}\">", el.tag_name());
-                        match load(dir, &src, &Host::of(el), &loaded.borrow(), depth == 0) {
-                            Ok(file) => {
-                                if let Some(w) = file.warning {
-                                    let mut ws = warnings.borrow_mut();
-                                    if !ws.contains(&w) {
-                                        ws.push(w);
-                                    }
+                element_content_handlers: vec![element!("[data-composition-src]", |el| {
+                    let src = el.get_attribute("data-composition-src").unwrap_or_default();
+                    let describe = format!("<{} data-composition-src=\"{src}\">", el.tag_name());
+                    match load(dir, &src, &Host::of(el), &loaded.borrow(), depth == 0) {
+                        Ok(file) => {
+                            if let Some(w) = file.warning {
+                                let mut ws = warnings.borrow_mut();
+                                if !ws.contains(&w) {
+                                    ws.push(w);
                                 }
-                                for (name, value) in &file.host_attrs {
-                                    el.set_attribute(name, value)?;
-                                }
-                                el.set_inner_content(&file.content, ContentType::Html);
-                                el.remove_attribute("data-composition-src");
-                                el.set_attribute("data-composition-file", &src)?;
-                                *inlined.borrow_mut() += 1;
                             }
-                            Err(message) => {
-                                failure.borrow_mut().get_or_insert_with(|| {
-                                    Error::composition(index, Some(describe), message)
-                                });
+                            for (name, value) in &file.host_attrs {
+                                el.set_attribute(name, value)?;
                             }
+                            el.set_inner_content(&file.content, ContentType::Html);
+                            moved.borrow_mut().extend(file.scripts);
+                            el.remove_attribute("data-composition-src");
+                            el.set_attribute("data-composition-file", &src)?;
+                            *inlined.borrow_mut() += 1;
                         }
-                        Ok(())
-                    }),
-                ],
+                        Err(message) => {
+                            failure.borrow_mut().get_or_insert_with(|| {
+                                Error::composition(index, Some(describe), message)
+                            });
+                        }
+                    }
+                    Ok(())
+                })],
                 ..RewriteStrSettings::new()
             },
         )
@@ -187,7 +185,7 @@ pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<Strin
         if inlined.into_inner() == 0 {
             return Ok((next, warnings.into_inner()));
         }
-        current = next;
+        current = at_body_end(next, &moved.into_inner().concat());
     }
     Err(Error::composition(
         index,
@@ -276,8 +274,9 @@ fn load(
         base: &base,
         dir,
     };
-    shaped.apply(&body).map(|content| Inlined {
+    shaped.apply(&body).map(|(content, scripts)| Inlined {
         content,
+        scripts,
         host_attrs,
         warning,
     })
@@ -350,9 +349,12 @@ impl Shape<'_> {
     /// The file's markup as it goes inside the host: its root made the
     /// wrapper, scripts the page already loaded dropped, relative URLs
     /// rebased onto the composition folder, styles scoped.
-    fn apply(&self, body: &str) -> std::result::Result<String, String> {
+    /// Returns the content and the scripts taken out of it.
+    fn apply(&self, body: &str) -> std::result::Result<(String, Vec<String>), String> {
         let seen = RefCell::new(0usize);
         let css = RefCell::new(String::new());
+        let scripts: RefCell<Vec<MovedScript>> = RefCell::new(Vec::new());
+        let in_moved = std::cell::Cell::new(false);
         let base = self.base;
         let dir = self.dir;
         let exists = move |rel: &str| {
@@ -373,15 +375,32 @@ impl Shape<'_> {
                         }
                         Ok(())
                     }),
-                    element!("script[src]", |el| {
-                        let src = el.get_attribute("src").unwrap_or_default();
-                        if self.loaded.iter().any(|l| *l == src.trim()) {
-                            el.remove();
-                        }
-                        Ok(())
-                    }),
                     element!("*", |el| {
                         rebase_attrs(el, base, &exists)?;
+                        Ok(())
+                    }),
+                    element!("script", |el| {
+                        in_moved.set(false);
+                        if !is_executable(el.get_attribute("type").as_deref()) {
+                            return Ok(());
+                        }
+                        let src = el.get_attribute("src");
+                        if !src
+                            .as_deref()
+                            .is_some_and(|s| self.loaded.contains(&s.trim().to_owned()))
+                        {
+                            scripts.borrow_mut().push(MovedScript::of(el));
+                            in_moved.set(true);
+                        }
+                        el.remove();
+                        Ok(())
+                    }),
+                    text!("script", |t| {
+                        if in_moved.get() {
+                            if let Some(last) = scripts.borrow_mut().last_mut() {
+                                last.text.push_str(t.as_str());
+                            }
+                        }
                         Ok(())
                     }),
                     text!("style", |t| {
@@ -404,8 +423,82 @@ impl Shape<'_> {
             },
         )
         .map_err(|e| e.to_string());
-        shaped
+        let scripts = scripts.into_inner().iter().map(MovedScript::html).collect();
+        shaped.map(|content| (content, scripts))
     }
+}
+
+/// A script taken out of a sub-composition file, to run at the page's end.
+struct MovedScript {
+    attrs: Vec<(String, String)>,
+    text: String,
+}
+
+impl MovedScript {
+    fn of(el: &lol_html::html_content::Element<'_, '_>) -> Self {
+        MovedScript {
+            attrs: el
+                .attributes()
+                .iter()
+                .map(|a| (a.name(), a.value()))
+                .collect(),
+            text: String::new(),
+        }
+    }
+
+    /// The script as markup again.
+    fn html(&self) -> String {
+        let attrs: String = self
+            .attrs
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    " {k}=\"{}\"",
+                    v.replace('&', "&amp;").replace('"', "&quot;")
+                )
+            })
+            .collect();
+        format!("<script{attrs}>{}</script>", self.text)
+    }
+}
+
+/// Scripts the browser runs (not JSON or template data read by scripts).
+fn is_executable(kind: Option<&str>) -> bool {
+    match kind.map(|t| t.trim().to_ascii_lowercase()) {
+        None => true,
+        Some(t) => matches!(
+            t.as_str(),
+            "" | "module" | "text/javascript" | "application/javascript" | "text/ecmascript"
+        ),
+    }
+}
+
+/// Every `<script src>` of `html`, trimmed.
+fn script_sources(html: &str) -> Vec<String> {
+    let found = RefCell::new(Vec::new());
+    let _ = rewrite_str(
+        html,
+        RewriteStrSettings {
+            element_content_handlers: vec![element!("script[src]", |el| {
+                if let Some(src) = el.get_attribute("src") {
+                    found.borrow_mut().push(src.trim().to_owned());
+                }
+                Ok(())
+            })],
+            ..RewriteStrSettings::new()
+        },
+    );
+    found.into_inner()
+}
+
+/// `html` with `insert` placed just before its last `</body>` (at the end
+/// when it has none).
+fn at_body_end(mut html: String, insert: &str) -> String {
+    match html.to_ascii_lowercase().rfind("</body") {
+        Some(at) => html.insert_str(at, insert),
+        None => html.push_str(insert),
+    }
+    html
 }
 
 /// Rebase the URL attributes of one element of a file in folder `base`.

@@ -146,9 +146,7 @@ fn next_css_url(css: &str) -> Option<(&str, &str, &str, &'static str)> {
     } else {
         css[body_start..].find(quote).map(|i| body_start + i)
     };
-    let Some(end) = end else {
-        return None;
-    };
+    let end = end?;
     let url_end = if quote.is_empty() {
         body_start + css[body_start..end].trim_end().len()
     } else {
