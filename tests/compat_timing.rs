@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{assert_same_frames, fixture, render_fresh, render_input, Rendered};
+use common::{assert_same_frames, fixture, render_fresh, render_input, Colour, Rendered};
 use hf::decode::YuvFrame;
 use hf::{Fps, Workers};
 
@@ -510,4 +510,16 @@ fn a_faster_clip_keeps_its_pitch() {
         tail < 0.01,
         "expected silence after 0.5 s, saw RMS {tail:.4}"
     );
+}
+
+/// A sub-composition's script runs after the page's own scripts (the page
+/// loads GSAP below the host), so the child's timeline exists and drives
+/// its box; the root's own timeline still drives the page.
+#[test]
+fn sub_composition_scripts_run_after_the_page_scripts() {
+    let r = render_fresh("subcomp-late-gsap", |_| {});
+    assert_eq!(r.frames.len(), 30, "expected 1 s at 30 fps = 30 frames");
+    let step = |at: u64, after: Colour| move |f: u64| if f < at { Colour::Black } else { after };
+    r.assert_colours((40, 40), 0..30, step(15, Colour::Green));
+    r.assert_colours((120, 40), 0..30, step(20, Colour::Blue));
 }
