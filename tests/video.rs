@@ -7,12 +7,9 @@
 
 mod common;
 
+use common::frames::{self, assert_blank, region_psnr};
 use common::{channel_slice, fixture, render_input, rendered_fixture, tone_amplitude, Rendered};
 use hf::decode::YuvFrame;
-
-/// Least PSNR (dB, all three planes) between a shown video frame and the
-/// source frame it should be.
-const MIN_PSNR: f64 = 35.0;
 
 /// A scratch composition folder: `index.html` from `html`, plus copies of
 /// `media` (file name in the folder, source path).
@@ -41,48 +38,8 @@ fn source_frames(path: &std::path::Path) -> Vec<YuvFrame> {
     frames.into_iter().map(|(_, f)| f).collect()
 }
 
-/// PSNR of the `src`-sized region of `out` at (x, y) (both even) against
-/// `src`, over Y, U and V weighted by their sizes, as FFmpeg's psnr filter
-/// averages them.
-fn region_psnr(out: &YuvFrame, (x, y): (u32, u32), src: &YuvFrame) -> f64 {
-    let plane = |o: &[u8], ow: u32, s: &[u8], sw: u32, sh: u32, x: u32, y: u32| {
-        let mut se = 0.0;
-        for row in 0..sh {
-            for col in 0..sw {
-                let a = f64::from(o[((y + row) * ow + x + col) as usize]);
-                let b = f64::from(s[(row * sw + col) as usize]);
-                se += (a - b) * (a - b);
-            }
-        }
-        se
-    };
-    let (cw, ch) = (src.chroma_width(), src.chroma_height());
-    let se = plane(&out.y, out.width, &src.y, src.width, src.height, x, y)
-        + plane(&out.u, out.chroma_width(), &src.u, cw, ch, x / 2, y / 2)
-        + plane(&out.v, out.chroma_width(), &src.v, cw, ch, x / 2, y / 2);
-    let n = f64::from(src.width * src.height + 2 * cw * ch);
-    let mse = se / n;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0 * 255.0 / mse).log10()
-    }
-}
-
-/// Mean luma of the region of `out` at (x, y), `w` x `h` pixels.
-fn region_luma(out: &YuvFrame, (x, y): (u32, u32), (w, h): (u32, u32)) -> f64 {
-    let mut sum = 0.0;
-    for row in y..y + h {
-        for col in x..x + w {
-            sum += f64::from(out.luma_at(col, row));
-        }
-    }
-    sum / f64::from(w * h)
-}
-
-/// Check that output frame `k` shows source frame `want` in the region at
-/// `at`: PSNR at least [`MIN_PSNR`], and better than against either
-/// neighbour by 3 dB. Returns the PSNR.
+/// Output frame `k` of a 30 fps render shows source frame `want` at `at`
+/// ([`frames::assert_shows`]); returns the PSNR.
 fn assert_shows(
     r: &Rendered,
     what: &str,
@@ -91,40 +48,7 @@ fn assert_shows(
     src: &[YuvFrame],
     want: usize,
 ) -> f64 {
-    let out = r.frame(k);
-    let p = region_psnr(out, at, &src[want]);
-    assert!(
-        p >= MIN_PSNR,
-        "{what}: output frame {k} should show source frame {want}, but PSNR is {p:.2} dB \
-         (< {MIN_PSNR} dB)"
-    );
-    let mut neighbours = Vec::new();
-    for other in [want.wrapping_sub(1), want + 1] {
-        if let Some(f) = src.get(other) {
-            let q = region_psnr(out, at, f);
-            neighbours.push(format!("{other}: {q:.2} dB"));
-            assert!(
-                p > q + 3.0,
-                "{what}: output frame {k} should show source frame {want} ({p:.2} dB), \
-                 but source frame {other} matches nearly as well ({q:.2} dB)"
-            );
-        }
-    }
-    eprintln!(
-        "{what} frame {k} (t = {:.3} s): source frame {want} at {p:.2} dB (neighbours {})",
-        k as f64 / 30.0,
-        neighbours.join(", ")
-    );
-    p
-}
-
-/// The black background: the region shows no video.
-fn assert_blank(r: &Rendered, what: &str, k: u64, at: (u32, u32)) {
-    let l = region_luma(r.frame(k), at, (320, 180));
-    assert!(
-        l < 20.0,
-        "{what}: output frame {k} should show no video (black), but the mean luma is {l:.1}"
-    );
+    frames::assert_shows(r, what, 30.0, k, at, src, want).0
 }
 
 #[test]

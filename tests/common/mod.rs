@@ -6,6 +6,8 @@
 //! Each test binary uses only part of this module.
 #![allow(dead_code)]
 
+pub mod frames;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
