@@ -435,3 +435,61 @@ fn sub_composition_scripts_run_after_the_page_scripts() {
     r.assert_colours((40, 40), 0..30, step(15, Colour::Green));
     r.assert_colours((120, 40), 0..30, step(20, Colour::Blue));
 }
+
+/// A variable-frame-rate source (a screen recording drops frames): the
+/// counter with source frames 3, 10, 17 and 24 dropped keeps the others at
+/// their own times. Output frame k shows the last frame presented at or
+/// before k/30 s: counter frame k, or k − 1 where k was dropped. Counting
+/// frames at the average rate instead would drift by one after each drop.
+#[test]
+fn a_variable_frame_rate_source_shows_frames_by_their_times() {
+    let dir = scratch_with_counter(
+        r#"<div data-composition-id="vfr" data-width="320" data-height="180" data-duration="1" data-no-timeline>
+<video id="v" src="vfr.mp4" muted style="position:absolute;left:0;top:0"></video></div>"#,
+    );
+    let vfr = dir.path().join("vfr.mp4");
+    common::run_tool(
+        "ffmpeg",
+        &[
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            &dir.path().join("counter.mp4").to_string_lossy(),
+            "-vf",
+            "select='not(eq(mod(n\\,7)\\,3))'",
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-qp",
+            "0",
+            "-pix_fmt",
+            "yuv420p",
+            &vfr.to_string_lossy(),
+        ],
+    );
+    let info = hf::decode::probe(&vfr).expect("the VFR source probes");
+    assert_eq!(
+        info.video_frames, 26,
+        "expected 4 of 30 frames dropped, saw {info:?}"
+    );
+    let r = render_input("video-vfr", dir.path(), |_| {});
+    assert_eq!(r.frames.len(), 30, "expected 1 s at 30 fps = 30 frames");
+    let src = counter_frames();
+    let dropped = [3usize, 10, 17, 24];
+    let mut tally = Tally::default();
+    for k in 0..30usize {
+        let want = if dropped.contains(&k) { k - 1 } else { k };
+        tally.add(assert_shows(
+            &r,
+            "VFR counter",
+            30.0,
+            k as u64,
+            (0, 0),
+            &src,
+            want,
+        ));
+    }
+    tally.report("VFR counter");
+}

@@ -70,6 +70,9 @@ pub struct VideoClip {
     pub source_size: (u32, u32),
     /// The source's YUV uses the BT.601 matrix (else BT.709).
     pub bt601: bool,
+    /// Frame presentation times of a variable-frame-rate source
+    /// ([`crate::decode::frame_times`]); None for a constant-rate one.
+    pub frame_times: Option<std::sync::Arc<Vec<f64>>>,
 }
 
 impl VideoClip {
@@ -105,7 +108,14 @@ impl VideoClip {
             slot = slot.min(slots.saturating_sub(1));
         }
         let source_time = self.media_start + slot as f64 / out_fps;
-        Some(((source_time * src_fps + EPS).floor() as u64).min(last))
+        let frame = match &self.frame_times {
+            // The last frame presented at or before that time.
+            Some(times) => times
+                .partition_point(|&p| p <= source_time + EPS)
+                .saturating_sub(1) as u64,
+            None => (source_time * src_fps + EPS).floor() as u64,
+        };
+        Some(frame.min(last))
     }
 }
 
@@ -217,6 +227,8 @@ pub struct Source {
     pub play: Playback,
     /// Seconds of the stream the element plays (video or audio).
     len: f64,
+    /// A variable-frame-rate video's frame times.
+    frame_times: Option<std::sync::Arc<Vec<f64>>>,
 }
 
 impl Source {
@@ -263,11 +275,17 @@ pub fn probe_source(
             ),
         ));
     }
+    let frame_times = if el.tag == "video" {
+        crate::decode::frame_times(&path)?.map(std::sync::Arc::new)
+    } else {
+        None
+    };
     Ok(Source {
         path,
         info,
         play,
         len,
+        frame_times,
     })
 }
 
@@ -353,6 +371,7 @@ pub(super) fn collect(timed: &Timed<'_>, mut probed: HashMap<usize, Source>) -> 
             path,
             info,
             mut play,
+            frame_times,
             ..
         }) = probed.remove(el_idx)
         else {
@@ -404,6 +423,7 @@ pub(super) fn collect(timed: &Timed<'_>, mut probed: HashMap<usize, Source>) -> 
                 source_fps: info.frame_rate,
                 source_size: (info.width, info.height),
                 bt601: info.bt601,
+                frame_times,
             });
         }
         if audible && !hidden && end > start {
@@ -431,6 +451,7 @@ mod tests {
             source_fps: (30, 1),
             source_size: (64, 36),
             bt601: false,
+            frame_times: None,
         }
     }
 

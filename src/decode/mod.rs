@@ -214,6 +214,49 @@ pub(crate) fn stream_info(input: &Input) -> MediaInfo {
 }
 
 /// `duration × time_base`, or 0 when the stream does not say.
+/// The presentation times (seconds from the stream's start, ascending) of
+/// every frame of a variable-frame-rate video stream, read from its packets
+/// without decoding; None for a constant-rate stream (its `r_frame_rate`
+/// equals its `avg_frame_rate`), whose frame n is simply at n / fps. A
+/// screen recording drops and stretches frames, so counting them at the
+/// average rate would drift; the video stage picks frames by these times.
+pub fn frame_times(path: &Path) -> Result<Option<Vec<f64>>> {
+    let mut input = open(path)?;
+    let Some(stream) = input.streams().best(Type::Video) else {
+        return Ok(None);
+    };
+    let as_f64 = |r: ffmpeg::Rational| {
+        if r.denominator() == 0 {
+            0.0
+        } else {
+            f64::from(r.numerator()) / f64::from(r.denominator())
+        }
+    };
+    let (real, avg) = (as_f64(stream.rate()), as_f64(stream.avg_frame_rate()));
+    if real <= 0.0 || avg <= 0.0 || (real - avg).abs() <= real * 1e-3 {
+        return Ok(None);
+    }
+    let index = stream.index();
+    let tb = as_f64(stream.time_base());
+    let start = stream.start_time();
+    let start = if start == ffmpeg::ffi::AV_NOPTS_VALUE {
+        0
+    } else {
+        start
+    };
+    let mut times = Vec::new();
+    for (s, packet) in input.packets() {
+        if s.index() != index {
+            continue;
+        }
+        if let Some(ts) = packet.pts().or(packet.dts()) {
+            times.push((ts - start) as f64 * tb);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(Some(times))
+}
+
 fn stream_seconds(duration: i64, tb: ffmpeg::Rational) -> f64 {
     if duration <= 0 || tb.denominator() == 0 {
         0.0

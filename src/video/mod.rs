@@ -147,7 +147,9 @@ fn write_frames(
 ) -> Result<u64> {
     let first = needed.first().copied().unwrap_or(0);
     let fps = f64::from(clip.source_fps.0) / f64::from(clip.source_fps.1.max(1));
-    if fps > 0.0 && first as f64 / fps >= SEEK_AFTER_S {
+    // A variable-rate source is decoded from the start: its frames are
+    // counted, and numbering by timestamp after a seek would not match.
+    if fps > 0.0 && first as f64 / fps >= SEEK_AFTER_S && clip.frame_times.is_none() {
         if let Some(written) = write_pass(clip, needed, out, progress, Some(first))? {
             return Ok(written);
         }
@@ -274,6 +276,7 @@ mod tests {
             source_fps: (10, 1),
             source_size: (64, 48),
             bt601: false,
+            frame_times: None,
         }
     }
 
