@@ -137,6 +137,7 @@ struct Inlined {
 pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<String>)> {
     let mut current = html.to_owned();
     let warnings: RefCell<Vec<String>> = RefCell::new(Vec::new());
+    let deferred = std::cell::Cell::new(0usize);
     for depth in 0..MAX_DEPTH {
         let failure: RefCell<Option<Error>> = RefCell::new(None);
         let inlined = RefCell::new(0usize);
@@ -148,7 +149,14 @@ pub fn inline(html: &str, dir: &Path, index: &Path) -> Result<(String, Vec<Strin
                 element_content_handlers: vec![element!("[data-composition-src]", |el| {
                     let src = el.get_attribute("data-composition-src").unwrap_or_default();
                     let describe = format!("<{} data-composition-src=\"{src}\">", el.tag_name());
-                    match load(dir, &src, &Host::of(el), &loaded.borrow(), depth == 0) {
+                    match load(
+                        dir,
+                        &src,
+                        &Host::of(el),
+                        &loaded.borrow(),
+                        depth == 0,
+                        &deferred,
+                    ) {
                         Ok(file) => {
                             if let Some(w) = file.warning {
                                 let mut ws = warnings.borrow_mut();
@@ -206,6 +214,7 @@ fn load(
     host: &Host,
     loaded: &[String],
     in_index: bool,
+    deferred: &std::cell::Cell<usize>,
 ) -> std::result::Result<Inlined, String> {
     let rel = Path::new(src.trim().trim_start_matches("./").trim_start_matches('/'));
     if rel
@@ -273,6 +282,7 @@ fn load(
         scope: scope.as_ref(),
         base: &base,
         dir,
+        deferred,
     };
     shaped.apply(&body).map(|(content, scripts)| Inlined {
         content,
@@ -337,6 +347,9 @@ struct Shape<'a> {
     base: &'a str,
     /// The composition folder, where a rebased plain path must exist.
     dir: &'a Path,
+    /// The next id for a deferred inline script (shared by every file of
+    /// the composition, so ids are unique and the same on every compile).
+    deferred: &'a std::cell::Cell<usize>,
 }
 
 /// Attributes holding one URL that the browser resolves against the
@@ -353,8 +366,7 @@ impl Shape<'_> {
     fn apply(&self, body: &str) -> std::result::Result<(String, Vec<String>), String> {
         let seen = RefCell::new(0usize);
         let css = RefCell::new(String::new());
-        let scripts: RefCell<Vec<MovedScript>> = RefCell::new(Vec::new());
-        let in_moved = std::cell::Cell::new(false);
+        let scripts: RefCell<Vec<String>> = RefCell::new(Vec::new());
         let base = self.base;
         let dir = self.dir;
         let exists = move |rel: &str| {
@@ -380,27 +392,23 @@ impl Shape<'_> {
                         Ok(())
                     }),
                     element!("script", |el| {
-                        in_moved.set(false);
                         if !is_executable(el.get_attribute("type").as_deref()) {
                             return Ok(());
                         }
-                        let src = el.get_attribute("src");
-                        if !src
-                            .as_deref()
-                            .is_some_and(|s| self.loaded.contains(&s.trim().to_owned()))
-                        {
-                            scripts.borrow_mut().push(MovedScript::of(el));
-                            in_moved.set(true);
+                        let Some(src) = el.get_attribute("src") else {
+                            // Inline: it stays where it is, inert, and runs
+                            // later from there (see `deferred_runner`).
+                            let id = self.deferred.get();
+                            self.deferred.set(id + 1);
+                            el.set_attribute("type", DEFERRED_TYPE)?;
+                            el.set_attribute("data-hf-deferred", &id.to_string())?;
+                            scripts.borrow_mut().push(deferred_runner(id));
+                            return Ok(());
+                        };
+                        if !self.loaded.contains(&src.trim().to_owned()) {
+                            scripts.borrow_mut().push(MovedScript::of(el).html());
                         }
                         el.remove();
-                        Ok(())
-                    }),
-                    text!("script", |t| {
-                        if in_moved.get() {
-                            if let Some(last) = scripts.borrow_mut().last_mut() {
-                                last.text.push_str(t.as_str());
-                            }
-                        }
                         Ok(())
                     }),
                     text!("style", |t| {
@@ -423,15 +431,32 @@ impl Shape<'_> {
             },
         )
         .map_err(|e| e.to_string());
-        let scripts = scripts.into_inner().iter().map(MovedScript::html).collect();
-        shaped.map(|content| (content, scripts))
+        shaped.map(|content| (content, scripts.into_inner()))
     }
 }
 
-/// A script taken out of a sub-composition file, to run at the page's end.
+/// The `type` that keeps a sub-composition's inline script from running
+/// where the parser meets it.
+const DEFERRED_TYPE: &str = "text/hf-deferred";
+
+/// The script, placed at the end of `<body>`, that runs deferred inline
+/// script `id` where it stands: `document.currentScript` is that element
+/// while it runs (so `previousElementSibling` and per-host
+/// `getVariables()` mean what they meant in place), and its text is
+/// evaluated in the global scope, as a classic script's is.
+fn deferred_runner(id: usize) -> String {
+    format!(
+        "<script>(function(){{var s=document.querySelector('script[data-hf-deferred=\"{id}\"]');\
+         if(!s)return;Object.defineProperty(document,'currentScript',{{configurable:true,\
+         get:function(){{return s}}}});try{{(0,eval)(s.textContent)}}\
+         finally{{delete document.currentScript}}}})()</script>"
+    )
+}
+
+/// A `<script src>` taken out of a sub-composition file, to load at the
+/// page's end.
 struct MovedScript {
     attrs: Vec<(String, String)>,
-    text: String,
 }
 
 impl MovedScript {
@@ -442,7 +467,6 @@ impl MovedScript {
                 .iter()
                 .map(|a| (a.name(), a.value()))
                 .collect(),
-            text: String::new(),
         }
     }
 
@@ -458,7 +482,7 @@ impl MovedScript {
                 )
             })
             .collect();
-        format!("<script{attrs}>{}</script>", self.text)
+        format!("<script{attrs}></script>")
     }
 }
 
