@@ -13,6 +13,7 @@ mod rewrite;
 mod runtime;
 pub mod scan;
 mod scoping;
+mod scripts;
 pub mod subcomp;
 pub mod timing;
 pub mod urls;

@@ -13,6 +13,9 @@ use lol_html::html_content::ContentType;
 use lol_html::{element, rewrite_str, text, RewriteStrSettings};
 
 use super::scoping::{self, Scope};
+use super::scripts::{
+    at_body_end, deferred_runner, is_executable, script_sources, MovedScript, DEFERRED_TYPE,
+};
 use super::urls;
 use crate::error::{Error, Result};
 
@@ -433,96 +436,6 @@ impl Shape<'_> {
         .map_err(|e| e.to_string());
         shaped.map(|content| (content, scripts.into_inner()))
     }
-}
-
-/// The `type` that keeps a sub-composition's inline script from running
-/// where the parser meets it.
-const DEFERRED_TYPE: &str = "text/hf-deferred";
-
-/// The script, placed at the end of `<body>`, that runs deferred inline
-/// script `id` where it stands: `document.currentScript` is that element
-/// while it runs (so `previousElementSibling` and per-host
-/// `getVariables()` mean what they meant in place), and its text is
-/// evaluated in the global scope, as a classic script's is.
-fn deferred_runner(id: usize) -> String {
-    format!(
-        "<script>(function(){{var s=document.querySelector('script[data-hf-deferred=\"{id}\"]');\
-         if(!s)return;Object.defineProperty(document,'currentScript',{{configurable:true,\
-         get:function(){{return s}}}});try{{(0,eval)(s.textContent)}}\
-         finally{{delete document.currentScript}}}})()</script>"
-    )
-}
-
-/// A `<script src>` taken out of a sub-composition file, to load at the
-/// page's end.
-struct MovedScript {
-    attrs: Vec<(String, String)>,
-}
-
-impl MovedScript {
-    fn of(el: &lol_html::html_content::Element<'_, '_>) -> Self {
-        MovedScript {
-            attrs: el
-                .attributes()
-                .iter()
-                .map(|a| (a.name(), a.value()))
-                .collect(),
-        }
-    }
-
-    /// The script as markup again.
-    fn html(&self) -> String {
-        let attrs: String = self
-            .attrs
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    " {k}=\"{}\"",
-                    v.replace('&', "&amp;").replace('"', "&quot;")
-                )
-            })
-            .collect();
-        format!("<script{attrs}></script>")
-    }
-}
-
-/// Scripts the browser runs (not JSON or template data read by scripts).
-fn is_executable(kind: Option<&str>) -> bool {
-    match kind.map(|t| t.trim().to_ascii_lowercase()) {
-        None => true,
-        Some(t) => matches!(
-            t.as_str(),
-            "" | "module" | "text/javascript" | "application/javascript" | "text/ecmascript"
-        ),
-    }
-}
-
-/// Every `<script src>` of `html`, trimmed.
-fn script_sources(html: &str) -> Vec<String> {
-    let found = RefCell::new(Vec::new());
-    let _ = rewrite_str(
-        html,
-        RewriteStrSettings {
-            element_content_handlers: vec![element!("script[src]", |el| {
-                if let Some(src) = el.get_attribute("src") {
-                    found.borrow_mut().push(src.trim().to_owned());
-                }
-                Ok(())
-            })],
-            ..RewriteStrSettings::new()
-        },
-    );
-    found.into_inner()
-}
-
-/// `html` with `insert` placed just before its last `</body>` (at the end
-/// when it has none).
-fn at_body_end(mut html: String, insert: &str) -> String {
-    match html.to_ascii_lowercase().rfind("</body") {
-        Some(at) => html.insert_str(at, insert),
-        None => html.push_str(insert),
-    }
-    html
 }
 
 /// Rebase the URL attributes of one element of a file in folder `base`.
