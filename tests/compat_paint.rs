@@ -22,23 +22,6 @@ use hf::decode::YuvFrame;
 /// the white page (limited range: black 16, white 235).
 const INK: u8 = 128;
 
-/// PSNR over the luma planes of two renders' frame `n`.
-fn psnr(a: &Rendered, b: &Rendered, n: u64) -> f64 {
-    let (ya, yb) = (&a.frame(n).y, &b.frame(n).y);
-    assert_eq!(ya.len(), yb.len(), "{} and {}: frame sizes", a.name, b.name);
-    let mse = ya
-        .iter()
-        .zip(yb)
-        .map(|(p, q)| (f64::from(*p) - f64::from(*q)).powi(2))
-        .sum::<f64>()
-        / ya.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
-}
-
 /// Leftmost and rightmost columns holding ink, and the number of ink
 /// pixels: where the text starts and ends, and how heavy it is.
 fn ink(f: &YuvFrame) -> (Option<u32>, Option<u32>, usize) {
@@ -90,7 +73,7 @@ fn a_family_named_only_by_an_ignored_late_google_import_is_still_drawn() {
     common::assert_same_frames(late, control, "late @import vs <link> of Montserrat 500");
 
     let (best, worst) = (0..3)
-        .map(|n| psnr(late, &fallback, n))
+        .map(|n| common::luma_psnr(late, &fallback, n))
         .fold((0.0f64, f64::INFINITY), |(b, w), p| (b.max(p), w.min(p)));
     let (ll, lr, ln) = ink(late.frame(0));
     let (fl, fr, fnn) = ink(fallback.frame(0));
@@ -109,16 +92,7 @@ fn a_family_named_only_by_an_ignored_late_google_import_is_still_drawn() {
 
     // Montserrat came from npm, and no warning says it was missing.
     for r in [late, control] {
-        assert!(
-            r.report
-                .perf
-                .packages
-                .iter()
-                .any(|p| p.package.starts_with("@fontsource/montserrat@")),
-            "{}: expected @fontsource/montserrat in the resolved set, saw {:?}",
-            r.name,
-            r.report.perf.packages
-        );
+        common::assert_resolved(r, "@fontsource/montserrat@");
         assert!(
             !r.report.warnings.iter().any(|w| w.contains("Montserrat")),
             "{}: expected no warning about Montserrat, saw {:?}",

@@ -5,21 +5,13 @@
 
 mod common;
 
-use common::{describe, render_input, Rendered, HIGH, LOW};
+use common::{describe, render_input, Rendered};
 use hf::Event;
 
 /// A pure colour, each channel clearly on (> 200) or off (< 50), named;
 /// None for anything else (an edge, a blend, a wrong colour).
 fn named([r, g, b]: [u8; 3]) -> Option<&'static str> {
-    let on = |c: u8| {
-        if c > HIGH {
-            Some(true)
-        } else if c < LOW {
-            Some(false)
-        } else {
-            None
-        }
-    };
+    let on = common::channel_on;
     Some(match (on(r)?, on(g)?, on(b)?) {
         (false, false, false) => "black",
         (true, false, false) => "red",

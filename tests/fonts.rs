@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{rendered, rendered_fixture, Rendered};
+use common::{rendered, rendered_fixture};
 use image::RgbImage;
 
 /// Leftmost column on row band 30..80 with a bright (text) pixel.
@@ -23,23 +23,6 @@ fn ink_right(img: &RgbImage) -> Option<u32> {
         .find(|&x| (0..img.height()).any(|y| common::pixel(img, x, y)[1] > 128))
 }
 
-/// PSNR over the luma planes of two renders' frame `n`.
-fn psnr(a: &Rendered, b: &Rendered, n: u64) -> f64 {
-    let (ya, yb) = (&a.frame(n).y, &b.frame(n).y);
-    assert_eq!(ya.len(), yb.len());
-    let mse = ya
-        .iter()
-        .zip(yb)
-        .map(|(p, q)| (f64::from(*p) - f64::from(*q)).powi(2))
-        .sum::<f64>()
-        / ya.len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
-}
-
 #[test]
 fn three_ways_of_setting_inter_draw_identical_frames_unlike_the_fallback() {
     let named = rendered_fixture("font-named-family");
@@ -51,7 +34,7 @@ fn three_ways_of_setting_inter_draw_identical_frames_unlike_the_fallback() {
     }
     for n in 0..30 {
         for other in [google, explicit] {
-            let p = psnr(named, other, n);
+            let p = common::luma_psnr(named, other, n);
             assert!(
                 p.is_infinite(),
                 "frame {n}: {} vs {} PSNR {p:.2} dB, expected identical",
@@ -61,10 +44,10 @@ fn three_ways_of_setting_inter_draw_identical_frames_unlike_the_fallback() {
         }
     }
     let worst = (0..30)
-        .map(|n| psnr(named, fallback, n))
+        .map(|n| common::luma_psnr(named, fallback, n))
         .fold(f64::INFINITY, f64::min);
     let best = (0..30)
-        .map(|n| psnr(named, fallback, n))
+        .map(|n| common::luma_psnr(named, fallback, n))
         .fold(0.0, f64::max);
     eprintln!("font proof: named = google = explicit on 30/30 frames; vs fallback PSNR {worst:.2}..{best:.2} dB");
     assert!(
@@ -79,16 +62,7 @@ fn three_ways_of_setting_inter_draw_identical_frames_unlike_the_fallback() {
     );
     // Inter is served from npm: the resolved set says so.
     for r in [named, google] {
-        assert!(
-            r.report
-                .perf
-                .packages
-                .iter()
-                .any(|p| p.package.starts_with("@fontsource/inter@")),
-            "{}: resolved set {:?}",
-            r.name,
-            r.report.perf.packages
-        );
+        common::assert_resolved(r, "@fontsource/inter@");
     }
     assert!(
         fallback

@@ -310,19 +310,53 @@ pub const HIGH: u8 = 200;
 /// …and as off below this one.
 pub const LOW: u8 = 50;
 
+/// A channel clearly on (> [`HIGH`]), clearly off (< [`LOW`]), or neither.
+pub fn channel_on(c: u8) -> Option<bool> {
+    if c > HIGH {
+        Some(true)
+    } else if c < LOW {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// PSNR over the luma planes of two renders' frame `n`.
+pub fn luma_psnr(a: &Rendered, b: &Rendered, n: u64) -> f64 {
+    let (ya, yb) = (&a.frame(n).y, &b.frame(n).y);
+    assert_eq!(ya.len(), yb.len(), "{} and {}: frame sizes", a.name, b.name);
+    let mse = ya
+        .iter()
+        .zip(yb)
+        .map(|(p, q)| (f64::from(*p) - f64::from(*q)).powi(2))
+        .sum::<f64>()
+        / ya.len() as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64 * 255.0 / mse).log10()
+    }
+}
+
+/// Assert that the render resolved an npm package whose spec starts with
+/// `prefix` (`@fontsource/inter@`, say).
+pub fn assert_resolved(r: &Rendered, prefix: &str) {
+    assert!(
+        r.report
+            .perf
+            .packages
+            .iter()
+            .any(|p| p.package.starts_with(prefix)),
+        "{}: expected {prefix}… in the resolved set, saw {:?}",
+        r.name,
+        r.report.perf.packages
+    );
+}
+
 /// Classify an RGB value: each channel must be clearly on (> 200) or
 /// clearly off (< 50).
 pub fn classify([r, g, b]: [u8; 3]) -> Colour {
-    let level = |c: u8| {
-        if c > HIGH {
-            Some(true)
-        } else if c < LOW {
-            Some(false)
-        } else {
-            None
-        }
-    };
-    match (level(r), level(g), level(b)) {
+    match (channel_on(r), channel_on(g), channel_on(b)) {
         (Some(false), Some(false), Some(false)) => Colour::Black,
         (Some(true), Some(true), Some(true)) => Colour::White,
         (Some(true), Some(false), Some(false)) => Colour::Red,
