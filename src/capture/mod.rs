@@ -31,8 +31,18 @@ use crate::events::{Event, EventSink};
 use crate::perf::CaptureAttempt;
 use serve::Server;
 
+/// Video frames a worker shows between two purges of its renderer's caches
+/// ([`Session::purge_caches`]).
+const PURGE_EVERY: u32 = 30;
+
 /// How far ahead of the encoder a worker may run, in frames per worker.
 const WINDOW_PER_WORKER: u64 = 4;
+
+/// How many output positions past the encoder `workers` browsers may
+/// capture: the video stage's decoders must be allowed at least as far.
+pub fn reorder_window(workers: u32) -> u64 {
+    WINDOW_PER_WORKER * u64::from(workers.max(1))
+}
 
 /// One captured frame on its way to the encoder.
 #[derive(Debug, Clone)]
@@ -198,15 +208,19 @@ async fn worker(
     done: &Cell<u64>,
     reused: &Cell<u64>,
 ) -> Result<()> {
-    let window = WINDOW_PER_WORKER * u64::from(workers);
+    let window = reorder_window(workers);
     let mut last: Option<Arc<Vec<u8>>> = None;
     let mut last_videos: Vec<crate::video::Shown> = Vec::new();
+    let mut since_purge = 0u32;
     let mut encoded = job.encoded.clone();
     let total = job.order.len() as u64;
     let result: Result<()> = async {
         for &f in frames {
             // Stay within the encoder's reorder window (by output position).
             let pos = job.order.binary_search(&f).unwrap_or(0) as u64;
+            if let Some(v) = job.videos {
+                v.encoded(*encoded.borrow());
+            }
             while pos >= *encoded.borrow() + window {
                 if stop.get() {
                     return Ok(());
@@ -241,6 +255,13 @@ async fn worker(
             // pass), so a frame whose video picture changed is always
             // captured; held pictures still reuse.
             let video_changed = videos != last_videos;
+            if video_changed && !videos.is_empty() {
+                since_purge += 1;
+                if since_purge >= PURGE_EVERY {
+                    since_purge = 0;
+                    session.purge_caches().await?;
+                }
+            }
             let shot = session
                 .capture_at(
                     f,

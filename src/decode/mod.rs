@@ -9,6 +9,7 @@
 
 mod alpha;
 mod audio;
+pub mod rgb;
 mod video;
 
 use std::path::Path;

@@ -55,31 +55,11 @@ impl YuvFrame {
     /// (both limited range): a source video's frames are read with the
     /// matrix they were made with (see `MediaInfo::bt601`).
     pub fn to_rgb_with(&self, bt601: bool) -> RgbImage {
-        // Y' scale 255/219, chroma scale 255/224, from Kr and Kb:
-        // BT.709 Kr = 0.2126, Kb = 0.0722; BT.601 Kr = 0.299, Kb = 0.114.
-        const YS: f32 = 1.164_383_6;
-        let (rv, gu, gv, bu) = if bt601 {
-            (1.596_026_8, 0.391_762_3, 0.812_967_6, 2.017_232_1)
-        } else {
-            (1.792_741_1, 0.213_248_6, 0.532_909_3, 2.112_401_8)
-        };
-        let cw = self.chroma_width() as usize;
-        let mut img = RgbImage::new(self.width, self.height);
-        for (x, y, px) in img.enumerate_pixels_mut() {
-            let (x, y) = (x as usize, y as usize);
-            let luma = f32::from(self.y[y * self.width as usize + x]) - 16.0;
-            let c = (y / 2) * cw + x / 2;
-            let cb = f32::from(self.u[c]) - 128.0;
-            let cr = f32::from(self.v[c]) - 128.0;
-            let l = YS * luma;
-            let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
-            px.0 = [
-                clamp(l + rv * cr),
-                clamp(l - gu * cb - gv * cr),
-                clamp(l + bu * cb),
-            ];
-        }
-        img
+        let mut buf = vec![0u8; self.width as usize * self.height as usize * 3];
+        let stride = self.width as usize * 3;
+        super::rgb::convert_into(self, bt601, &mut buf, stride);
+        RgbImage::from_raw(self.width, self.height, buf)
+            .unwrap_or_else(|| RgbImage::new(self.width, self.height))
     }
 
     /// The luma value at (x, y); panics outside the frame like slice

@@ -272,9 +272,9 @@ fn run_job(
         total_frames: count,
     });
     let npm_dir = opts.npm_dir.clone().unwrap_or_else(default_npm_dir);
-    // Video frames up to the last frame captured.
-    let until = job.order.last().map_or(0, |l| l + 1);
-    let videos = crate::video::VideoFrames::new(&comp.videos, comp.fps, until)?;
+    // Decoders may run a little further ahead than capture can.
+    let ahead = capture::reorder_window(plan.workers) + 8;
+    let videos = crate::video::VideoFrames::new(&comp.videos, comp.fps, &job.order, ahead)?;
     let mut server = Server::new(
         comp.dir.clone(),
         comp.html.clone(),

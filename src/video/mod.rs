@@ -1,17 +1,25 @@
 //! Video stage: decode, with FFmpeg, exactly the source frames the
 //! composition shows, and store them as PNG files the capture stage serves
-//! to the page. Chrome never decodes or plays a `<video>`: before each
-//! capture the runtime paints the frame hf chose, so every output frame
-//! shows the source frame predicted from media start, playback rate and
-//! looping, whatever the browser's media pipeline would do. The stage runs
-//! beside capture: a worker waits only for the frames its next output
-//! frame shows.
+//! to the page. Chrome never decodes or plays a
+//! `<video>`: before each capture the runtime paints the frame hf chose,
+//! so every output frame shows the source frame predicted from media
+//! start, playback rate and looping, whatever the browser's media pipeline
+//! would do.
+//!
+//! The stage runs beside capture, one decoder per clip (`extract.rs`), and
+//! keeps a bounded window of frames: a decoder writes a frame only when an
+//! output frame within [`VideoFrames::new`]'s `ahead` positions of the
+//! encoder will show it, and a frame's file is deleted once every output
+//! frame that shows it is encoded. Memory and disk stay flat however long
+//! the composition is, and a capture retry still finds its frames: only
+//! frames not yet encoded are captured again.
+
+mod extract;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-
-use image::ImageEncoder;
+use std::sync::Mutex;
 
 use crate::compile::VideoClip;
 use crate::config::Fps;
@@ -20,17 +28,39 @@ use crate::error::{Error, Result};
 /// URL path prefix of extracted frames: `/__hf/video/<key>/<frame>.png`.
 pub const URL_PREFIX: &str = "/__hf/video/";
 
+/// One needed source frame of a clip and the output positions (indices
+/// into the render's frame order) that show it.
+#[derive(Debug, Clone, Copy)]
+struct Need {
+    frame: u64,
+    first: u64,
+    last: u64,
+    /// The lowest `first` of this frame and every later needed frame of
+    /// the clip: a decoder waits only when nothing it has still to decode
+    /// is needed soon (a looping clip that starts mid-source needs its
+    /// early frames last).
+    soonest: u64,
+}
+
 /// The extracted frames of one render, and the lookup from an output frame
-/// to the source frames it shows. Deleting it deletes the files.
+/// to the source frames it shows. Dropping it deletes the files.
 #[derive(Debug)]
 pub struct VideoFrames {
     dir: tempfile::TempDir,
     clips: Vec<VideoClip>,
     fps: Fps,
-    total: u64,
+    /// Per clip, ascending by frame.
+    needs: Vec<Vec<Need>>,
+    /// Output positions a decoder may run ahead of the encoder.
+    ahead: u64,
     /// Per clip: one past the highest source frame written. Frames are
-    /// written in source order, so every needed frame below it exists.
+    /// written in source order, so every needed frame below it exists
+    /// (or was shown already and deleted).
     written_upto: Vec<AtomicU64>,
+    /// Output positions the encoder has taken.
+    encoded: AtomicU64,
+    /// Files on disk, by the last position that shows them.
+    live: Mutex<BTreeSet<(u64, usize, u64)>>,
     /// Extraction ended (finished or failed): nothing more will appear.
     ended: AtomicBool,
     /// Set to stop extraction early (capture failed or was cancelled).
@@ -49,9 +79,46 @@ pub struct Shown {
 }
 
 impl VideoFrames {
+    /// Set up the frames of `videos` for the output frames `order`
+    /// (ascending) at `fps`, with decoders running at most `ahead` output
+    /// positions past the encoder (at least the capture's reorder window,
+    /// or capture would wait for a frame no decoder may write): an empty
+    /// temporary folder, filled by [`VideoFrames::extract`]. None when
+    /// there are no videos.
+    pub fn new(videos: &[VideoClip], fps: Fps, order: &[u64], ahead: u64) -> Result<Option<Self>> {
+        if videos.is_empty() {
+            return Ok(None);
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("hf-video-")
+            .tempdir()
+            .map_err(|e| Error::io("a temporary folder for video frames", e))?;
+        for clip in videos {
+            let d = dir.path().join(clip.key.to_string());
+            std::fs::create_dir_all(&d).map_err(|e| Error::io(&d, e))?;
+        }
+        Ok(Some(Self {
+            needs: videos.iter().map(|c| needs(c, fps, order)).collect(),
+            dir,
+            clips: videos.to_vec(),
+            fps,
+            ahead,
+            written_upto: videos.iter().map(|_| AtomicU64::new(0)).collect(),
+            encoded: AtomicU64::new(0),
+            live: Mutex::new(BTreeSet::new()),
+            ended: AtomicBool::new(false),
+            stop: AtomicBool::new(false),
+        }))
+    }
+
     /// The folder the frames are in (served under [`URL_PREFIX`]).
     pub fn dir(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Where the page loads source frame `frame` of video `key`.
+    fn url(key: usize, frame: u64) -> String {
+        format!("{URL_PREFIX}{key}/{frame}.png")
     }
 
     /// Every video frame output frame `frame` shows: what the runtime
@@ -64,7 +131,7 @@ impl VideoFrames {
                 c.source_frame_at(t, self.fps.as_f64()).map(|n| Shown {
                     key: c.key,
                     frame: n,
-                    url: format!("{URL_PREFIX}{}/{n}.png", c.key),
+                    url: Self::url(c.key, n),
                 })
             })
             .collect()
@@ -80,180 +147,70 @@ impl VideoFrames {
                 .is_some_and(|w| w.load(Ordering::Acquire) > shown.frame)
     }
 
+    /// The encoder has taken the first `positions` output frames: delete
+    /// the files no later frame shows, and let the decoders move on.
+    pub fn encoded(&self, positions: u64) {
+        let before = self.encoded.fetch_max(positions, Ordering::AcqRel);
+        if positions > before {
+            self.sweep();
+        }
+    }
+
+    /// Delete the files of frames that every showing of is encoded.
+    fn sweep(&self) {
+        let positions = self.encoded.load(Ordering::Acquire);
+        let Ok(mut live) = self.live.lock() else {
+            return;
+        };
+        while let Some(&(last, key, frame)) = live.first() {
+            if last >= positions {
+                break;
+            }
+            live.pop_first();
+            // A file that is already gone is what we wanted.
+            let _ = std::fs::remove_file(self.file(key, frame));
+        }
+    }
+
     /// Ask a running [`VideoFrames::extract`] to stop soon.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
     }
-}
 
-impl VideoFrames {
-    /// Set up the frames of `videos` over `total` output frames at `fps`:
-    /// an empty temporary folder, filled by [`VideoFrames::extract`].
-    /// None when there are no videos.
-    pub fn new(videos: &[VideoClip], fps: Fps, total: u64) -> Result<Option<Self>> {
-        if videos.is_empty() {
-            return Ok(None);
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("hf-video-")
-            .tempdir()
-            .map_err(|e| Error::io("a temporary folder for video frames", e))?;
-        Ok(Some(Self {
-            dir,
-            clips: videos.to_vec(),
-            fps,
-            total,
-            written_upto: videos.iter().map(|_| AtomicU64::new(0)).collect(),
-            ended: AtomicBool::new(false),
-            stop: AtomicBool::new(false),
-        }))
-    }
-
-    /// Decode every source frame some output frame shows; returns how many
-    /// were written. Each video's source is decoded once, front to back,
-    /// and [`VideoFrames::ready`] follows the progress.
-    pub fn extract(&self) -> Result<u64> {
-        let result = self.extract_all();
-        self.ended.store(true, Ordering::Release);
-        result
-    }
-
-    fn extract_all(&self) -> Result<u64> {
-        let mut written = 0;
-        for clip in &self.clips {
-            let needed: BTreeSet<u64> = (0..self.total)
-                .filter_map(|f| clip.source_frame_at(self.fps.frame_time(f), self.fps.as_f64()))
-                .collect();
-            if needed.is_empty() {
-                continue;
-            }
-            let out = self.dir.path().join(clip.key.to_string());
-            std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
-            written += write_frames(clip, &needed, &out, self)?;
-        }
-        Ok(written)
+    fn file(&self, key: usize, frame: u64) -> std::path::PathBuf {
+        self.dir
+            .path()
+            .join(key.to_string())
+            .join(format!("{frame}.png"))
     }
 }
 
-/// Seek into a source, instead of decoding it from the start, when the
-/// first frame a clip shows is at least this many seconds in.
-const SEEK_AFTER_S: f64 = 2.0;
-
-fn write_frames(
-    clip: &VideoClip,
-    needed: &BTreeSet<u64>,
-    out: &Path,
-    progress: &VideoFrames,
-) -> Result<u64> {
-    let first = needed.first().copied().unwrap_or(0);
-    let fps = f64::from(clip.source_fps.0) / f64::from(clip.source_fps.1.max(1));
-    // A variable-rate source is decoded from the start: its frames are
-    // counted, and numbering by timestamp after a seek would not match.
-    if fps > 0.0 && first as f64 / fps >= SEEK_AFTER_S && clip.frame_times.is_none() {
-        if let Some(written) = write_pass(clip, needed, out, progress, Some(first))? {
-            return Ok(written);
+/// The source frames `clip` shows over `order`, with the positions that
+/// show each.
+fn needs(clip: &VideoClip, fps: Fps, order: &[u64]) -> Vec<Need> {
+    let mut by_frame: std::collections::BTreeMap<u64, (u64, u64)> = Default::default();
+    for (pos, &f) in order.iter().enumerate() {
+        if let Some(n) = clip.source_frame_at(fps.frame_time(f), fps.as_f64()) {
+            let pos = pos as u64;
+            let e = by_frame.entry(n).or_insert((pos, pos));
+            e.1 = pos;
         }
-        // The timestamps could not number every needed frame (none, or a
-        // gap): decode from the start, where frames are simply counted.
     }
-    write_pass(clip, needed, out, progress, None)?.ok_or_else(|| {
-        Error::media(
-            &clip.src,
-            "the decoder gave up without an error (unreachable)",
-        )
-    })
-}
-
-/// One decode of `clip`'s source writing the `needed` frames. With `from`,
-/// the decode seeks and numbers frames by timestamp, and returns `Ok(None)`
-/// as soon as that numbering skips a needed frame, before reporting any
-/// frame past it as ready. Files already written are kept, so a page that
-/// is loading one never sees it rewritten.
-fn write_pass(
-    clip: &VideoClip,
-    needed: &BTreeSet<u64>,
-    out: &Path,
-    progress: &VideoFrames,
-    from: Option<u64>,
-) -> Result<Option<u64>> {
-    let mut written = 0;
-    let mut gap = false;
-    let last = needed.last().copied().unwrap_or(0);
-    let mut next_needed = needed.iter().copied().peekable();
-    let mut on_frame = |index: u64, frame: crate::decode::YuvFrame| -> Result<()> {
-        if next_needed.peek().is_some_and(|&n| n < index) {
-            gap = true;
-            return Err(Error::Cancelled);
-        }
-        next_needed.next();
-        let path = out.join(format!("{index}.png"));
-        if !path.is_file() {
-            write_png(&path, &frame.to_rgb_with(clip.bt601))?;
-        }
-        written += 1;
-        progress.written_upto[clip.key].fetch_max(index + 1, Ordering::AcqRel);
-        // Nothing after the last needed frame is decoded: stopping the
-        // decode is how a short clip of a long source stays cheap.
-        if index == last || progress.stop.load(Ordering::Relaxed) {
-            return Err(Error::Cancelled);
-        }
-        Ok(())
-    };
-    let keep = |i: u64| needed.contains(&i);
-    let decoded = match from {
-        Some(first) => crate::decode::decode_video_from(&clip.src, first, &keep, &mut on_frame)
-            .map(|o| o.is_some()),
-        None => crate::decode::decode_video_each(&clip.src, &keep, &mut on_frame).map(|_| true),
-    };
-    match decoded {
-        Ok(true) | Err(Error::Cancelled) => {}
-        Ok(false) => return Ok(None),
-        Err(e) => return Err(e),
+    let mut out: Vec<Need> = by_frame
+        .into_iter()
+        .map(|(frame, (first, last))| Need {
+            frame,
+            first,
+            last,
+            soonest: first,
+        })
+        .collect();
+    let mut soonest = u64::MAX;
+    for n in out.iter_mut().rev() {
+        soonest = soonest.min(n.first);
+        n.soonest = soonest;
     }
-    if progress.stop.load(Ordering::Relaxed) {
-        return Err(Error::Cancelled);
-    }
-    if gap || (from.is_some() && written < needed.len() as u64) {
-        return Ok(None);
-    }
-    // The container's frame count can be an estimate: a frame the lookup
-    // wants but the decoder never produced would show as a blank box.
-    if written < needed.len() as u64 {
-        let missing = needed
-            .iter()
-            .find(|&&n| !out.join(format!("{n}.png")).is_file())
-            .copied()
-            .unwrap_or(last);
-        return Err(Error::media(
-            &clip.src,
-            format!(
-                "<video id=\"{}\"> needs source frame {missing}, but the source does not \
-                 decode that far ({written} of {} needed frames decoded)",
-                clip.id,
-                needed.len()
-            ),
-        ));
-    }
-    Ok(Some(written))
-}
-
-/// Write a lossless PNG, fast: frames are read once, by Chrome.
-fn write_png(path: &Path, rgb: &image::RgbImage) -> Result<()> {
-    let file = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut writer = std::io::BufWriter::new(file);
-    image::codecs::png::PngEncoder::new_with_quality(
-        &mut writer,
-        image::codecs::png::CompressionType::Fast,
-        image::codecs::png::FilterType::Sub,
-    )
-    .write_image(
-        rgb.as_raw(),
-        rgb.width(),
-        rgb.height(),
-        image::ExtendedColorType::Rgb8,
-    )
-    .map_err(|e| Error::media(path, format!("cannot write a video frame: {e}")))?;
-    std::io::Write::flush(&mut writer).map_err(|e| Error::io(path, e))
+    out
 }
 
 #[cfg(test)]
@@ -280,6 +237,11 @@ mod tests {
         }
     }
 
+    /// Output frames 0..n, all of them.
+    fn all(n: u64) -> Vec<u64> {
+        (0..n).collect()
+    }
+
     fn files(frames: &VideoFrames) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(frames.dir().join("0"))
             .unwrap()
@@ -293,7 +255,7 @@ mod tests {
     fn writes_exactly_the_frames_shown_and_names_their_urls() {
         // 1.5 s at 10 fps from media start 0.5 s: source frames 5..=9, then
         // frame 9 holds.
-        let frames = VideoFrames::new(&[clip(0.5, 1.5, 10)], Fps::int(10), 15)
+        let frames = VideoFrames::new(&[clip(0.5, 1.5, 10)], Fps::int(10), &all(15), 1000)
             .unwrap()
             .unwrap();
         assert_eq!(frames.extract().unwrap(), 5);
@@ -317,10 +279,54 @@ mod tests {
         assert_eq!(frames.shown_at(15), Vec::new(), "the clip ends at 1.5 s");
     }
 
+    /// Waits until `frames`'s folder holds exactly `want`, or panics.
+    fn wait_files(frames: &VideoFrames, want: &[&str]) {
+        for _ in 0..500 {
+            if files(frames) == want {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(files(frames), want);
+    }
+
+    #[test]
+    fn decoders_stay_within_the_window_and_encoded_frames_are_deleted() {
+        // One source frame per output frame; decoders may run 2 positions
+        // past the encoder.
+        let frames = VideoFrames::new(&[clip(0.0, 1.0, 10)], Fps::int(10), &all(10), 2)
+            .unwrap()
+            .unwrap();
+        std::thread::scope(|s| {
+            let extract = s.spawn(|| frames.extract());
+            wait_files(&frames, &["0.png", "1.png"]);
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            assert_eq!(files(&frames), ["0.png", "1.png"], "the window holds");
+            frames.encoded(1);
+            wait_files(&frames, &["1.png", "2.png"]);
+            frames.encoded(10);
+            assert_eq!(extract.join().unwrap().unwrap(), 10);
+        });
+        wait_files(&frames, &[]);
+    }
+
+    #[test]
+    fn a_stopped_render_ends_a_waiting_decoder() {
+        let frames = VideoFrames::new(&[clip(0.0, 1.0, 10)], Fps::int(10), &all(10), 1)
+            .unwrap()
+            .unwrap();
+        std::thread::scope(|s| {
+            let extract = s.spawn(|| frames.extract());
+            wait_files(&frames, &["0.png"]);
+            frames.stop();
+            assert!(matches!(extract.join().unwrap(), Err(Error::Cancelled)));
+        });
+    }
+
     #[test]
     fn stops_decoding_after_the_last_needed_frame() {
         // Only source frames 0..=2 are shown: the decode stops there.
-        let frames = VideoFrames::new(&[clip(0.0, 0.3, 10)], Fps::int(10), 10)
+        let frames = VideoFrames::new(&[clip(0.0, 0.3, 10)], Fps::int(10), &all(10), 1000)
             .unwrap()
             .unwrap();
         assert_eq!(frames.extract().unwrap(), 3);
@@ -329,7 +335,7 @@ mod tests {
 
     #[test]
     fn a_source_shorter_than_its_header_claims_is_an_error_naming_the_frame() {
-        let frames = VideoFrames::new(&[clip(0.0, 2.0, 20)], Fps::int(10), 20)
+        let frames = VideoFrames::new(&[clip(0.0, 2.0, 20)], Fps::int(10), &all(20), 1000)
             .unwrap()
             .unwrap();
         let err = frames.extract().unwrap_err().to_string();
@@ -360,7 +366,9 @@ mod tests {
             let mut c = clip(0.0, 0.1, 3);
             c.src = src;
             c.bt601 = info.bt601;
-            let frames = VideoFrames::new(&[c], Fps::int(10), 1).unwrap().unwrap();
+            let frames = VideoFrames::new(&[c], Fps::int(10), &all(1), 1000)
+                .unwrap()
+                .unwrap();
             frames.extract().unwrap();
             let png = image::open(frames.dir().join("0/0.png")).unwrap().to_rgb8();
             let [r, g, b] = png.get_pixel(32, 24).0;

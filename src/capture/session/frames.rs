@@ -281,6 +281,27 @@ impl Session {
         self.ticks
     }
 
+    /// Tell the page's renderer memory is short, so it drops what it
+    /// caches. Each video frame the page shows leaves its decoded picture
+    /// in the renderer's discardable memory, which Chrome lets grow to a
+    /// share of the machine's RAM (hundreds of megabytes per browser at
+    /// 1080p) before it evicts anything; purging every few dozen frames
+    /// keeps it flat. Caches hold nothing a frame's pixels depend on.
+    pub async fn purge_caches(&mut self) -> Result<()> {
+        use chromiumoxide::cdp::browser_protocol::memory::{
+            PressureLevel, SimulatePressureNotificationParams,
+        };
+        let page = self.page.clone();
+        self.call(
+            "Memory.simulatePressureNotification",
+            page.execute(SimulatePressureNotificationParams::new(
+                PressureLevel::Critical,
+            )),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Draw without a screenshot; returns Chrome's damage flag.
     async fn plain_frame(&mut self) -> Result<bool> {
         let params = BeginFrameParams::builder()
