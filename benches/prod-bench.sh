@@ -116,7 +116,7 @@ for name in "${FIXTURES[@]}"; do
   last=$(( (frames < LOSSLESS_FRAMES ? frames : LOSSLESS_FRAMES) - 1 ))
   rm -rf "$d/lossless"
   CI=true "$HF" render "$WORK/src" -o "$d/lossless" --format png-sequence --fps "$fps" --frames "0-$last" >/dev/null 2>&1
-  med() { for f in "$d/$1"-*.tree; do tree_stats "$f" | cut -d' ' -f"$2"; done | median; }
+  med() { for f in "$d/$1"-[0-9]*.tree; do tree_stats "$f" | cut -d' ' -f"$2"; done | median; }
   rs=$(med ref 1); hs=$(med hf 1); bs=$( [ -n "${HF_BEFORE:-}" ] && med before 1 || echo -)
   rm_=$(med ref 2); hm=$(med hf 2); bm=$( [ -n "${HF_BEFORE:-}" ] && med before 2 || echo -)
   hmw=$(tree_stats "$d/hf-w$rw.tree" | cut -d' ' -f2)

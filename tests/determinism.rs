@@ -70,6 +70,19 @@ fn gsap_letters_spin_out_is_identical_for_one_and_three_workers_and_after_a_retr
 }
 
 #[test]
+fn videos_are_identical_for_one_and_three_workers_and_after_a_retry() {
+    // 120 frames of two videos that change every frame: the video stage's
+    // window (decoders held back, shown frames deleted once encoded) and
+    // the renderer's cache purge every 30 video frames are on this path,
+    // and the retry captures the rest after files were deleted.
+    let one = with_workers("video-loop-hold", 1);
+    let three = with_workers("video-loop-hold", 3);
+    assert_same_frames(&one, &three, "1 worker vs 3 workers");
+    let retried = with_a_killed_worker("video-loop-hold", 60);
+    assert_same_frames(&one, &retried, "1 worker vs 2 workers with a retry");
+}
+
+#[test]
 fn many_cuts_is_identical_for_one_and_two_workers() {
     let one = with_workers("many-cuts", 1);
     let two = with_workers("many-cuts", 2);
