@@ -48,8 +48,9 @@ bash "$PEER" install >/dev/null
 source <(sed -n '/^cdn_file() {/,/^}/p;/^localize() {/,/^}/p' "$COMPAT/run.sh")
 
 median() { sort -g | awk '{a[NR]=$1} END{ if (!NR) print "-"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
-# "wall MiB" of a treerss line in $1.
-tree_stats() { sed -n 's/.*wall \([0-9.]*\) s, peak tree RSS \([0-9]*\) MiB.*/\1 \2/p' "$1" | tail -1; }
+# "wall MiB" of a treerss line in $1; nothing for a run that failed, so a
+# failure never enters a median.
+tree_stats() { sed -n 's/.*exit 0, wall \([0-9.]*\) s, peak tree RSS \([0-9]*\) MiB.*/\1 \2/p' "$1" | tail -1; }
 frames_of() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['frames'])" "$1"; }
 # The reference's automatic worker count on this machine (upstream-spec
 # 3.5.1, static cost 1): what its default renders with.
